@@ -1,0 +1,646 @@
+import {OAuthError} from '../errors/oauth-error.js';
+import {SignedOutError} from '../errors/signed-out-error.js';
+import {StorageError} from '../errors/storage-error.js';
+import {TokenBatonError} from '../errors/token-baton-error.js';
+import {TransientRefreshError} from '../errors/transient-refresh-error.js';
+import {requestTokens} from '../refresh/token-request.js';
+import {revokeRefreshToken} from '../refresh/revoke.js';
+import {callAt} from '../schedule/timer.js';
+import {onWake} from '../schedule/wake-events.js';
+import {createIdbStore} from '../storage/idb-store.js';
+import {createMemoryStore} from '../storage/memory-store.js';
+import {sameGeneration, type Generation, type SessionStore, type StoredSession} from '../storage/stored-session.js';
+import type {Envelope, SharedTokens} from '../tabs/messages.js';
+import {createRefreshLock, type RefreshLock} from '../tabs/refresh-lock.js';
+import {openTabChannel, type TabChannel} from '../tabs/tab-channel.js';
+import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
+import type {Listener, SignedOutReason, TokenManagerEventName, TokenManagerEvents, TokenSource} from '../types/events.js';
+import {backoffDelay} from '../utils/backoff.js';
+import {Emitter} from '../utils/emitter.js';
+import {randomId} from '../utils/random-id.js';
+import {resolveOptions, type ResolvedOptions} from './options.js';
+
+export type AuthState = 'loading' | 'signed-in' | 'signed-out';
+
+/** What the app may read about the current session. The access token is not part of it. */
+export type SessionInfo = {
+	/** When the access token expires (epoch ms), or undefined when unknown or not yet fetched. */
+	expiresAt: number | undefined;
+	/** When this tab will refresh next (epoch ms), or undefined when it refreshes only on demand. */
+	refreshAt: number | undefined;
+	/** When the refresh token expires (epoch ms), when known. */
+	refreshExpiresAt: number | undefined;
+	scope: string | undefined;
+	idToken: string | undefined;
+};
+
+/** This tab's view of the session: the stored part plus what lives only in memory. */
+type Session = StoredSessionView & {
+	accessToken: string | undefined;
+	expiresAt: number | undefined;
+	refreshAt: number | undefined;
+	scope: string | undefined;
+	idToken: string | undefined;
+	/** The refresh-token expiry warning has been emitted for this session. */
+	warned: boolean;
+};
+
+type StoredSessionView = {
+	gen: Generation;
+	/** Undefined when the login response had none: the session ends when the access token expires. */
+	refreshToken: string | undefined;
+	refreshExpiresAt: number | undefined;
+};
+
+type RefreshPart = {refreshToken: string | undefined; refreshExpiresAt: number | undefined};
+type AccessPart = Pick<SharedTokens, 'accessToken' | 'expiresAt' | 'scope' | 'idToken'>;
+type TokenResponseMessage = Extract<Envelope, {type: 'token-response'}>;
+
+type Backoff = {attempt: number; retryAt: number; notBefore: number; error: TokenBatonError};
+
+/** How long a tab without an access token waits for another tab to share one. */
+const ASK_TABS_MS = 100;
+/** Refreshes of one token are at least this far apart, whatever the server says about its lifetime. */
+const MIN_REFRESH_INTERVAL_MS = 5000;
+/** Jitter is drawn up to this share of the leeway, so tabs and clients do not refresh in step. */
+const JITTER_SHARE = 0.1;
+
+/**
+ * Owns one OAuth session in one tab, in step with the other tabs of the same `name`.
+ * Create it with `createTokenManager`.
+ */
+export class TokenManager {
+	/** Resolves once the stored session was restored, or there was none. Never rejects. */
+	readonly ready: Promise<void>;
+
+	readonly #options: ResolvedOptions;
+	readonly #events = new Emitter<TokenManagerEvents>();
+	readonly #tabId = randomId();
+	readonly #lock: RefreshLock;
+	readonly #channel: TabChannel;
+	readonly #stopWakeEvents: () => void;
+	#store: SessionStore;
+	#state: AuthState = 'loading';
+	#session: Session | undefined;
+	/** Bumped whenever the session is replaced or ended: work begun under an older epoch is dropped. */
+	#epoch = 0;
+	#inflight: Promise<void> | undefined;
+	#inflightAbort: AbortController | undefined;
+	#backoff: Backoff | undefined;
+	#cancelTimer: (() => void) | undefined;
+	#tokenRequests = new Map<string, (message: TokenResponseMessage) => void>();
+	#destroyed = false;
+
+	constructor(options: unknown) {
+		this.#options = resolveOptions(options);
+		const {name} = this.#options;
+		this.#store = createIdbStore(name, this.#options.encryptStorage);
+		this.#lock = createRefreshLock(`token-baton:${name}:refresh`, this.#options.lockTimeoutMs);
+		this.#channel = openTabChannel(name, this.#tabId, (message) => this.#onMessage(message));
+		this.#stopWakeEvents = onWake(() => this.#tick(), () => this.#onOnline());
+		this.ready = this.#restore();
+	}
+
+	/** `'loading'` until `ready` resolves, then `'signed-in'` or `'signed-out'`. */
+	get state(): AuthState {
+		return this.#state;
+	}
+
+	/** Expiry and schedule of the current session, for display; undefined when signed out. */
+	get session(): SessionInfo | undefined {
+		const s = this.#session;
+		if (!s) return undefined;
+		return {expiresAt: s.expiresAt, refreshAt: s.refreshAt, refreshExpiresAt: s.refreshExpiresAt, scope: s.scope, idToken: s.idToken};
+	}
+
+	/** Subscribe to an event. Returns the function that unsubscribes. */
+	on<E extends TokenManagerEventName>(name: E, listener: Listener<E>): () => void {
+		return this.#events.on(name, listener);
+	}
+
+	/**
+	 * Start a session from the token endpoint's JSON after login. The refresh token is
+	 * stored (encrypted), the access token kept in memory, and the other tabs signed in.
+	 * Rejects with `InvalidResponseError` for a malformed response; nothing changes then.
+	 */
+	async setTokens(json: unknown): Promise<void> {
+		const tokens = parseTokenResponse(json, Date.now());
+		await this.ready;
+		this.#assertAlive();
+		this.#invalidate();
+		const refreshExpiresAt = tokens.refreshExpiresAt ?? (tokens.refreshToken && this.#options.refreshTokenLifetimeMs !== undefined
+			? Date.now() + this.#options.refreshTokenLifetimeMs
+			: undefined);
+		const session = this.#newSession({sid: randomId(), n: 0}, {refreshToken: tokens.refreshToken, refreshExpiresAt}, tokens);
+		if (session.refreshToken !== undefined) {
+			await this.#write({...session.gen, refreshToken: session.refreshToken, refreshExpiresAt}, undefined);
+		} else {
+			// A new login without a refresh token must not leave the previous one behind.
+			await this.#clearStore();
+		}
+
+		this.#signIn(session, 'login');
+		this.#channel.post({type: 'tokens', login: true, gen: session.gen, tokens: shareable(session)});
+	}
+
+	/**
+	 * A valid access token, refreshing first when it is due (shared with concurrent calls
+	 * and, through the lock, with the other tabs). Rejects with `SignedOutError` when there
+	 * is no session, and with the refresh error only once the current token has expired.
+	 */
+	async getAccessToken(): Promise<string> {
+		await this.ready;
+		this.#assertAlive();
+		const before = this.#session;
+		if (!before) throw new SignedOutError();
+		if (before.accessToken !== undefined && !isDue(before) && !isExpired(before)) return before.accessToken;
+		if (this.#backoff && Date.now() < this.#backoff.retryAt && !this.#inflight) {
+			if (before.accessToken !== undefined && !isExpired(before)) return before.accessToken;
+			throw this.#backoff.error;
+		}
+
+		await this.#refresh();
+		const after = this.#session;
+		if (!after) throw new SignedOutError();
+		// A token obtained by this very call is handed out even if the server made it short-lived.
+		if (after.accessToken !== undefined && (!isExpired(after) || after.accessToken !== before.accessToken)) {
+			return after.accessToken;
+		}
+
+		throw this.#backoff?.error ?? new SignedOutError('The session has no valid access token');
+	}
+
+	/**
+	 * End the session in this tab and every other tab: memory and storage are cleared first,
+	 * then the other tabs are told, then the refresh token is revoked when
+	 * `revocationEndpoint` is set. A failed revocation is a `warning`, never a kept session.
+	 */
+	async logout(): Promise<void> {
+		await this.ready;
+		this.#assertAlive();
+		const memoryToken = this.#session?.refreshToken;
+		this.#invalidate();
+		this.#signOut('logout');
+		const stored = await this.#store.load().catch(() => undefined);
+		await this.#clearStore();
+		this.#channel.post({type: 'signed-out', reason: 'logout'});
+		const refreshToken = stored?.refreshToken ?? memoryToken;
+		if (refreshToken !== undefined && this.#options.revocationEndpoint !== undefined) {
+			try {
+				await revokeRefreshToken(this.#options, refreshToken);
+			} catch (error) {
+				this.#warn('revocation-failed', 'The refresh token could not be revoked', error);
+			}
+		}
+	}
+
+	/** Stop everything: timers, listeners, the channel, pending lock requests. The manager is unusable afterwards. */
+	destroy(): void {
+		if (this.#destroyed) return;
+		this.#destroyed = true;
+		this.#invalidate();
+		this.#cancelTimer?.();
+		this.#stopWakeEvents();
+		this.#channel.close();
+		this.#events.clear();
+	}
+
+	async #restore(): Promise<void> {
+		if (typeof indexedDB === 'undefined') {
+			this.#useMemory('IndexedDB is not available');
+		} else if (this.#options.encryptStorage && typeof crypto?.subtle?.encrypt !== 'function') {
+			this.#useMemory('WebCrypto is not available (an insecure context?), so the refresh token cannot be encrypted');
+		}
+
+		const stored = await this.#load();
+		if (this.#destroyed) return;
+		// A login or another tab's message may have arrived while storage was being read.
+		if (this.#session || this.#state !== 'loading') return;
+		if (stored && stored.refreshExpiresAt !== undefined && Date.now() >= stored.refreshExpiresAt) {
+			await this.#clearStore();
+			this.#state = 'signed-out';
+			return;
+		}
+
+		if (!stored) {
+			this.#state = 'signed-out';
+			return;
+		}
+
+		this.#signIn(this.#newSession(stored, stored), 'restore');
+	}
+
+	/** The stored session, or undefined; unusable storage switches to memory, untrusted records are discarded. */
+	async #load(): Promise<StoredSession | undefined> {
+		try {
+			return await this.#store.load();
+		} catch (error) {
+			if (!(error instanceof StorageError) || error.problem === 'unavailable' || error.problem === 'write-failed') {
+				this.#useMemory('IndexedDB cannot be used', error);
+			} else {
+				await this.#clearStore();
+				this.#warn('storage-discarded', `The stored session was discarded (${error.problem})`, error);
+			}
+
+			return undefined;
+		}
+	}
+
+	/** Write to storage; a failed write keeps the session in this tab's memory instead. */
+	async #write(session: StoredSession, expected: Generation | undefined): Promise<boolean> {
+		try {
+			return await this.#store.replace(session, expected);
+		} catch (error) {
+			if (!(error instanceof StorageError)) throw error;
+			// Leave no stale refresh token behind for another tab to reuse.
+			await this.#clearStore();
+			this.#useMemory('The session could not be written to IndexedDB', error);
+			return this.#store.replace(session, undefined);
+		}
+	}
+
+	async #clearStore(): Promise<void> {
+		await this.#store.clear().catch(() => {});
+	}
+
+	#useMemory(message: string, error?: unknown): void {
+		if (!this.#store.persistent) return;
+		this.#store = createMemoryStore();
+		this.#warn('storage-unavailable', `${message}: the session is kept in this tab's memory only`, error);
+	}
+
+	#newSession(gen: Generation, refresh: RefreshPart, tokens?: AccessPart): Session {
+		const session: Session = {
+			gen: {sid: gen.sid, n: gen.n},
+			refreshToken: refresh.refreshToken,
+			refreshExpiresAt: refresh.refreshExpiresAt,
+			accessToken: undefined,
+			expiresAt: undefined,
+			refreshAt: undefined,
+			scope: undefined,
+			idToken: undefined,
+			warned: false,
+		};
+		if (tokens) this.#setAccessToken(session, tokens);
+		return session;
+	}
+
+	#setAccessToken(session: Session, tokens: AccessPart): void {
+		session.accessToken = tokens.accessToken;
+		session.expiresAt = tokens.expiresAt;
+		session.refreshAt = refreshTime(tokens.expiresAt, Date.now(), this.#options.leewayMs);
+		session.scope = tokens.scope ?? session.scope;
+		session.idToken = tokens.idToken ?? session.idToken;
+	}
+
+	#signIn(session: Session, source: 'login' | 'tab' | 'restore'): void {
+		this.#session = session;
+		this.#state = 'signed-in';
+		this.#backoff = undefined;
+		this.#events.emit('signed-in', {source});
+		if (session.accessToken !== undefined) {
+			this.#events.emit('token', {expiresAt: session.expiresAt, source: source === 'tab' ? 'tab' : 'login'});
+		}
+
+		this.#tick();
+	}
+
+	#signOut(reason: SignedOutReason): void {
+		const wasSignedIn = this.#session !== undefined;
+		this.#session = undefined;
+		this.#state = 'signed-out';
+		this.#backoff = undefined;
+		this.#cancelTimer?.();
+		if (wasSignedIn) this.#events.emit('signed-out', {reason});
+	}
+
+	/** Drop whatever is in flight: its result, if it ever comes, belongs to a session that is gone. */
+	#invalidate(): void {
+		this.#epoch++;
+		this.#inflightAbort?.abort(new SignedOutError('The session changed while a refresh was in flight'));
+		this.#inflightAbort = undefined;
+		this.#inflight = undefined;
+		this.#backoff = undefined;
+	}
+
+	/** End the session everywhere after the server refused the refresh token. */
+	async #endSession(reason: SignedOutReason): Promise<void> {
+		this.#invalidate();
+		await this.#clearStore();
+		this.#signOut(reason);
+		this.#channel.post({type: 'signed-out', reason});
+	}
+
+	/** Single flight: every caller in this tab shares one refresh. */
+	#refresh(): Promise<void> {
+		if (this.#inflight) return this.#inflight;
+		const epoch = this.#epoch;
+		const abort = new AbortController();
+		const run = this.#runRefresh(epoch, abort.signal).finally(() => {
+			if (this.#inflight === run) {
+				this.#inflight = undefined;
+				this.#inflightAbort = undefined;
+				this.#tick();
+			}
+		});
+		this.#inflight = run;
+		this.#inflightAbort = abort;
+		return run;
+	}
+
+	async #runRefresh(epoch: number, signal: AbortSignal): Promise<void> {
+		try {
+			// A tab with no access token yet (a new tab, a restored session) asks the others first.
+			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch)) return;
+			await this.#lock(() => this.#refreshLocked(epoch, signal), signal);
+			if (epoch === this.#epoch) this.#backoff = undefined;
+		} catch (error) {
+			if (epoch !== this.#epoch || this.#destroyed) return;
+			this.#onRefreshError(error);
+		}
+	}
+
+	/**
+	 * Runs while this tab holds the cross-tab lock. The stored session is the truth here:
+	 * if another tab rotated it since this tab last looked, this tab adopts that result
+	 * instead of sending a refresh token the server already consumed.
+	 */
+	async #refreshLocked(epoch: number, signal: AbortSignal): Promise<void> {
+		if (epoch !== this.#epoch || !this.#session) return;
+		const stored = this.#store.persistent ? await this.#load() : toStored(this.#session);
+		if (epoch !== this.#epoch) return;
+		if (!stored?.refreshToken) {
+			// No refresh token: another tab logged out, storage was wiped, or the login gave none.
+			await this.#endSession(this.#session.refreshToken ? 'session-removed' : 'expired');
+			return;
+		}
+
+		if (!sameGeneration(stored, this.#session.gen)) {
+			this.#adoptStored(stored);
+			if (this.#hasFreshToken() || await this.#askTabs(epoch)) return;
+			if (epoch !== this.#epoch) return;
+		} else if (this.#hasFreshToken()) {
+			return;
+		}
+
+		let tokens: TokenSet;
+		try {
+			tokens = await requestTokens(this.#options, stored.refreshToken, signal);
+		} catch (error) {
+			if (!(error instanceof OAuthError) || epoch !== this.#epoch) throw error;
+			// Rule out that another tab rotated meanwhile (only possible if the lock failed).
+			const now = this.#store.persistent ? await this.#load() : stored;
+			if (now && !sameGeneration(now, stored) && epoch === this.#epoch) {
+				this.#adoptStored(now);
+				return;
+			}
+
+			if (epoch === this.#epoch) await this.#endSession(error.error);
+			return;
+		}
+
+		const next: StoredSession = {
+			sid: stored.sid,
+			n: stored.n + 1,
+			refreshToken: tokens.refreshToken ?? stored.refreshToken,
+			refreshExpiresAt: tokens.refreshExpiresAt ?? stored.refreshExpiresAt,
+		};
+		// Persist the rotated refresh token before the new access token is handed out.
+		const written = epoch === this.#epoch && await this.#write(next, stored);
+		if (!written || epoch !== this.#epoch) {
+			this.#warn('result-discarded', 'A refresh finished after the session ended; its result was dropped');
+			if (tokens.refreshToken !== undefined) {
+				void revokeRefreshToken(this.#options, tokens.refreshToken).catch(() => {});
+			}
+
+			return;
+		}
+
+		const session = this.#session!;
+		session.gen = {sid: next.sid, n: next.n};
+		session.refreshToken = next.refreshToken;
+		session.refreshExpiresAt = next.refreshExpiresAt;
+		this.#setAccessToken(session, tokens);
+		this.#backoff = undefined;
+		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'refresh'});
+		this.#channel.post({type: 'tokens', login: false, gen: session.gen, tokens: shareable(session)});
+	}
+
+	/** Take over the refresh token another tab stored; keep the old access token until a newer one arrives. */
+	#adoptStored(stored: StoredSession): void {
+		const session = this.#session!;
+		if (session.gen.sid !== stored.sid) {
+			session.accessToken = undefined;
+			session.expiresAt = undefined;
+			session.refreshAt = undefined;
+		}
+
+		session.gen = {sid: stored.sid, n: stored.n};
+		session.refreshToken = stored.refreshToken;
+		session.refreshExpiresAt = stored.refreshExpiresAt;
+	}
+
+	#hasFreshToken(): boolean {
+		const s = this.#session;
+		return s?.accessToken !== undefined && !isDue(s) && !isExpired(s);
+	}
+
+	/** Ask the other tabs for a valid access token; true when one was adopted. */
+	async #askTabs(epoch: number): Promise<boolean> {
+		if (!this.#channel.carriesTokens || !this.#session) return false;
+		const id = randomId();
+		const response = await new Promise<TokenResponseMessage | undefined>((resolve) => {
+			const timer = setTimeout(() => resolve(undefined), ASK_TABS_MS);
+			this.#tokenRequests.set(id, (message) => {
+				clearTimeout(timer);
+				resolve(message);
+			});
+			this.#channel.post({type: 'token-request', id});
+		});
+		this.#tokenRequests.delete(id);
+		if (!response || epoch !== this.#epoch) return false;
+		return this.#adoptShared(response.gen, response.tokens) && this.#hasFreshToken();
+	}
+
+	/** Adopt tokens another tab shared, if they belong to this session and are not older than this tab's. */
+	#adoptShared(gen: Generation, tokens: SharedTokens): boolean {
+		const session = this.#session;
+		if (!session || session.gen.sid !== gen.sid || gen.n < session.gen.n) return false;
+		if (gen.n === session.gen.n && session.accessToken !== undefined && session.expiresAt !== undefined
+			&& (tokens.expiresAt === undefined || tokens.expiresAt <= session.expiresAt)) {
+			return false;
+		}
+
+		session.gen = {sid: gen.sid, n: gen.n};
+		if (tokens.refreshToken !== undefined) session.refreshToken = tokens.refreshToken;
+		session.refreshExpiresAt = tokens.refreshExpiresAt;
+		this.#setAccessToken(session, tokens);
+		this.#backoff = undefined;
+		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'tab' satisfies TokenSource});
+		this.#tick();
+		return true;
+	}
+
+	#onMessage(message: Envelope): void {
+		if (this.#destroyed || this.#state === 'loading' && message.type !== 'tokens' && message.type !== 'signed-out') return;
+		switch (message.type) {
+			case 'tokens': {
+				if (message.login) {
+					this.#adoptLogin(message.gen, message.tokens);
+				} else if (message.tokens) {
+					this.#adoptShared(message.gen, message.tokens);
+				}
+
+				break;
+			}
+
+			case 'signed-out': {
+				if (!this.#session) {
+					// Still loading: do not restore what the other tab just removed.
+					if (this.#state === 'loading') this.#state = 'signed-out';
+					return;
+				}
+
+				this.#invalidate();
+				this.#signOut(message.reason);
+				break;
+			}
+
+			case 'token-request': {
+				const s = this.#session;
+				const tokens = s && !isExpired(s) ? shareable(s) : undefined;
+				if (s && tokens && this.#channel.carriesTokens) {
+					this.#channel.post({type: 'token-response', id: message.id, gen: s.gen, tokens});
+				}
+
+				break;
+			}
+
+			case 'token-response': {
+				this.#tokenRequests.get(message.id)?.(message);
+				break;
+			}
+		}
+	}
+
+	/** Another tab logged in: this tab joins that session. */
+	#adoptLogin(gen: Generation, tokens: SharedTokens | undefined): void {
+		if (this.#session?.gen.sid === gen.sid) return;
+		this.#invalidate();
+		if (tokens) {
+			this.#signIn(this.#newSession(gen, tokens, tokens), 'tab');
+			return;
+		}
+
+		// Over a storage-backed transport the login carries no tokens: read them from storage.
+		void this.#load().then((stored) => {
+			if (stored?.sid === gen.sid && this.#session?.gen.sid !== gen.sid && !this.#destroyed) {
+				this.#invalidate();
+				this.#signIn(this.#newSession(stored, stored), 'tab');
+			}
+		});
+	}
+
+	#onRefreshError(error: unknown): void {
+		const tokenError = error instanceof TokenBatonError
+			? error
+			: new TransientRefreshError('network', 'The refresh failed', {cause: error});
+		const attempt = (this.#backoff?.attempt ?? 0) + 1;
+		const now = Date.now();
+		const notBefore = tokenError instanceof TransientRefreshError ? tokenError.retryAt ?? now : now;
+		const retryAt = Math.max(now + backoffDelay(attempt), notBefore);
+		if (tokenError instanceof TransientRefreshError) tokenError.retryAt = retryAt;
+		this.#backoff = {attempt, retryAt, notBefore, error: tokenError};
+		this.#events.emit('error', {error: tokenError});
+	}
+
+	#onOnline(): void {
+		// Back online: retry at once, unless the server asked to wait longer.
+		if (this.#backoff) this.#backoff.retryAt = Math.max(Date.now(), this.#backoff.notBefore);
+		this.#tick();
+	}
+
+	/** Look at the clock: act on whatever is due, then sleep until the next deadline. */
+	#tick(): void {
+		this.#cancelTimer?.();
+		this.#cancelTimer = undefined;
+		const s = this.#session;
+		if (this.#destroyed || !s || this.#state !== 'signed-in') return;
+		const now = Date.now();
+		if (s.refreshExpiresAt !== undefined && now >= s.refreshExpiresAt) {
+			void this.#endSession('refresh-token-expired');
+			return;
+		}
+
+		const warnAt = s.refreshExpiresAt === undefined ? undefined : s.refreshExpiresAt - this.#options.refreshTokenWarningMs;
+		if (warnAt !== undefined && now >= warnAt && !s.warned) {
+			s.warned = true;
+			this.#events.emit('warning', {
+				code: 'refresh-token-expiring',
+				message: 'The refresh token expires soon; the user will have to sign in again',
+				expiresAt: s.refreshExpiresAt,
+			});
+		}
+
+		if (this.#inflight) return;
+		const refreshAt = this.#backoff?.retryAt ?? (s.accessToken === undefined ? now : s.refreshAt);
+		if (refreshAt !== undefined && now >= refreshAt) {
+			if (s.refreshToken === undefined) {
+				if (isExpired(s)) void this.#endSession('expired');
+			} else {
+				void this.#refresh();
+				return;
+			}
+		}
+
+		const deadlines = [refreshAt, s.refreshToken === undefined ? s.expiresAt : undefined, s.warned ? undefined : warnAt, s.refreshExpiresAt]
+			.filter((at): at is number => at !== undefined && at > now);
+		if (deadlines.length > 0) this.#cancelTimer = callAt(Math.min(...deadlines), () => this.#tick());
+	}
+
+	#warn(code: TokenManagerEvents['warning']['code'], message: string, error?: unknown): void {
+		const detail = error instanceof TokenBatonError ? {error} : {};
+		this.#events.emit('warning', {code, message, ...detail});
+	}
+
+	#assertAlive(): void {
+		if (this.#destroyed) throw new SignedOutError('This token manager was destroyed');
+	}
+}
+
+/** Refresh at expiry minus leeway minus jitter; the leeway never exceeds half the lifetime. */
+function refreshTime(expiresAt: number | undefined, now: number, leewayMs: number): number | undefined {
+	if (expiresAt === undefined) return undefined;
+	const leeway = Math.min(leewayMs, Math.max(0, (expiresAt - now) / 2));
+	const jitter = Math.random() * leeway * JITTER_SHARE;
+	return Math.max(expiresAt - leeway - jitter, now + MIN_REFRESH_INTERVAL_MS);
+}
+
+function isDue(session: Session): boolean {
+	return session.refreshAt !== undefined && Date.now() >= session.refreshAt;
+}
+
+function isExpired(session: Session): boolean {
+	return session.expiresAt !== undefined && Date.now() >= session.expiresAt;
+}
+
+function toStored(session: Session): StoredSession | undefined {
+	if (session.refreshToken === undefined) return undefined;
+	return {...session.gen, refreshToken: session.refreshToken, refreshExpiresAt: session.refreshExpiresAt};
+}
+
+function shareable(session: Session): SharedTokens | undefined {
+	if (session.accessToken === undefined) return undefined;
+	return {
+		accessToken: session.accessToken,
+		expiresAt: session.expiresAt,
+		refreshToken: session.refreshToken,
+		refreshExpiresAt: session.refreshExpiresAt,
+		scope: session.scope,
+		idToken: session.idToken,
+	};
+}
+
+export function createTokenManager(options: unknown): TokenManager {
+	return new TokenManager(options);
+}

@@ -1,0 +1,12 @@
+import {TokenBatonError} from './token-baton-error.js';
+
+/**
+ * A token response (from the token endpoint, a custom `refresh` function or `setTokens`)
+ * is not a usable OAuth token response: HTML, invalid JSON, a missing `access_token`,
+ * fields of the wrong type. Nothing stored changes.
+ */
+export class InvalidResponseError extends TokenBatonError {
+	constructor(message: string, options?: {cause?: unknown}) {
+		super('ERR_INVALID_RESPONSE', message, options);
+	}
+}

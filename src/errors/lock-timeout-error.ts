@@ -1,0 +1,11 @@
+import {TokenBatonError} from './token-baton-error.js';
+
+/**
+ * The cross-tab refresh lock was not granted within `lockTimeoutSeconds` (another tab is hung,
+ * or something else holds the lock name). Nothing changed; the next call tries again.
+ */
+export class LockTimeoutError extends TokenBatonError {
+	constructor(lockName: string, timeoutMs: number) {
+		super('ERR_LOCK_TIMEOUT', `The refresh lock "${lockName}" was not granted within ${timeoutMs} ms`);
+	}
+}

@@ -1,0 +1,8 @@
+import {TokenBatonError} from './token-baton-error.js';
+
+/** There is no session: nobody signed in, or the session ended (logout, revoked refresh token…). */
+export class SignedOutError extends TokenBatonError {
+	constructor(message = 'Not signed in') {
+		super('ERR_SIGNED_OUT', message);
+	}
+}

@@ -1,0 +1,21 @@
+import {TokenBatonError} from './token-baton-error.js';
+
+export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
+
+/**
+ * A refresh failed for a reason that may pass (network down, timeout, 5xx, 429).
+ * The session is kept and the refresh is retried with backoff; `getAccessToken()` only
+ * rejects with this once the current access token has expired.
+ */
+export class TransientRefreshError extends TokenBatonError {
+	readonly reason: TransientReason;
+	readonly status: number | undefined;
+	/** Epoch milliseconds before which the next attempt will not be made. */
+	retryAt: number | undefined;
+
+	constructor(reason: TransientReason, message: string, options: {status?: number; cause?: unknown} = {}) {
+		super('ERR_REFRESH_TRANSIENT', message, {cause: options.cause});
+		this.reason = reason;
+		this.status = options.status;
+	}
+}

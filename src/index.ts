@@ -1,0 +1,19 @@
+export {createTokenManager, TokenManager, type AuthState, type SessionInfo} from './core/token-manager.js';
+export {TokenBatonError} from './errors/token-baton-error.js';
+export {SignedOutError} from './errors/signed-out-error.js';
+export {OAuthError} from './errors/oauth-error.js';
+export {TransientRefreshError, type TransientReason} from './errors/transient-refresh-error.js';
+export {InvalidResponseError} from './errors/invalid-response-error.js';
+export {LockTimeoutError} from './errors/lock-timeout-error.js';
+export {InvalidOptionError} from './errors/invalid-option-error.js';
+export {StorageError, type StorageProblem} from './errors/storage-error.js';
+export type {TokenManagerOptions} from './types/options.js';
+export type {TokenResponse, RefreshFunction, RefreshContext} from './types/tokens.js';
+export type {
+	TokenManagerEvents,
+	TokenManagerEventName,
+	Listener,
+	SignedOutReason,
+	TokenSource,
+	WarningCode,
+} from './types/events.js';

@@ -1,0 +1,107 @@
+import {InvalidResponseError} from '../errors/invalid-response-error.js';
+import {OAuthError} from '../errors/oauth-error.js';
+import {TokenBatonError} from '../errors/token-baton-error.js';
+import {TransientRefreshError} from '../errors/transient-refresh-error.js';
+import type {ResolvedOptions} from '../core/options.js';
+import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
+import {abortable, timeoutSignal} from '../utils/abort.js';
+import {parseRetryAfter} from './retry-after.js';
+
+// Token responses are a few KB. Anything far larger is not one, and is not worth parsing.
+const MAX_BODY_CHARS = 256 * 1024;
+
+/**
+ * Exchange a refresh token for new tokens: RFC 6749 §6 against `tokenEndpoint`, or the
+ * app's own `refresh` function. Classifies every failure as `OAuthError` (the session must
+ * end), `TransientRefreshError` (retry later) or `InvalidResponseError` (nothing usable came
+ * back). Rejects with the abort reason when `signal` aborts (logout, destroy).
+ */
+export async function requestTokens(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<TokenSet> {
+	const sentAt = Date.now();
+	const timeout = timeoutSignal(options.requestTimeoutMs, signal);
+	try {
+		const json = options.refresh
+			? await abortable(callRefreshFunction(options.refresh, refreshToken, timeout.signal), timeout.signal)
+			: await postRefreshGrant(options, refreshToken, timeout.signal);
+		return parseTokenResponse(json, sentAt);
+	} catch (error) {
+		if (timeout.timedOut()) {
+			throw new TransientRefreshError('timeout', `The refresh did not finish within ${options.requestTimeoutMs} ms`, {cause: error});
+		}
+
+		if (signal.aborted) throw signal.reason;
+		if (error instanceof TokenBatonError) throw error;
+		throw new TransientRefreshError('network', 'The refresh request failed', {cause: error});
+	} finally {
+		timeout.clear();
+	}
+}
+
+async function callRefreshFunction(refresh: NonNullable<ResolvedOptions['refresh']>, refreshToken: string, signal: AbortSignal): Promise<unknown> {
+	return refresh(refreshToken, {signal});
+}
+
+async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<unknown> {
+	const body = new URLSearchParams({...options.refreshParams, grant_type: 'refresh_token', refresh_token: refreshToken});
+	if (options.clientId !== undefined) body.set('client_id', options.clientId);
+	const response = await fetch(options.tokenEndpoint!, {
+		method: 'POST',
+		headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
+		body,
+		signal,
+		cache: 'no-store',
+		// Public clients authenticate with client_id only; never send the app's cookies along.
+		credentials: 'omit',
+	});
+	const text = await readBody(response);
+	if (response.ok) return parseJson(text);
+	throw errorFor(response, text);
+}
+
+function errorFor(response: Response, text: string): TokenBatonError {
+	const {status} = response;
+	if (status === 408 || status === 429 || status >= 500) {
+		const reason = status === 429 ? 'rate-limited' : 'server';
+		const error = new TransientRefreshError(reason, `The token endpoint answered ${status}`, {status});
+		const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+		if (retryAfterMs !== undefined) error.retryAt = Date.now() + retryAfterMs;
+		return error;
+	}
+
+	const oauth = readOAuthError(text);
+	if (oauth) return new OAuthError(oauth.error, {description: oauth.description, status});
+	// A 4xx that is not an OAuth error (a proxy, a captive portal, a wrong URL): keep the session.
+	return new InvalidResponseError(`The token endpoint answered ${status} without an OAuth error`);
+}
+
+function readOAuthError(text: string): {error: string; description: string | undefined} | undefined {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+
+	if (typeof json !== 'object' || json === null) return undefined;
+	const {error, error_description: description} = json as Record<string, unknown>;
+	// RFC 6749 §5.2 restricts error codes to printable ASCII without quotes and backslashes.
+	if (typeof error !== 'string' || !/^[\x20\x21\x23-\x5B\x5D-\x7E]{1,100}$/.test(error)) return undefined;
+	return {error, description: typeof description === 'string' ? description.slice(0, 500) : undefined};
+}
+
+async function readBody(response: Response): Promise<string> {
+	const text = await response.text();
+	if (text.length > MAX_BODY_CHARS) {
+		throw new InvalidResponseError(`The token endpoint's response is ${text.length} characters long`);
+	}
+
+	return text;
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch (error) {
+		throw new InvalidResponseError('The token endpoint did not answer with JSON', {cause: error});
+	}
+}

@@ -1,0 +1,132 @@
+import {createStore, del, get, set, update, type UseStore} from 'idb-keyval';
+import {StorageError} from '../errors/storage-error.js';
+import {generateKey, open, seal} from './encryption.js';
+import type {Generation, SessionStore, StoredSession} from './stored-session.js';
+import {sameGeneration} from './stored-session.js';
+
+const FORMAT = 'token-baton/1';
+const SESSION_KEY = 'session';
+const CRYPTO_KEY = 'key';
+
+/** The record as it sits in IndexedDB: metadata in the clear, the refresh token sealed. */
+type StoredRecord = {
+	format: typeof FORMAT;
+	name: string;
+	sid: string;
+	n: number;
+	refreshExpiresAt: number | null;
+	/** Only when encryption is off. */
+	refreshToken?: string;
+	iv?: Uint8Array<ArrayBuffer>;
+	data?: ArrayBuffer;
+};
+
+/** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
+export function createIdbStore(name: string, encrypt: boolean): SessionStore {
+	const store = createStore(`token-baton:${name}`, 'session');
+	return {
+		persistent: true,
+		async load() {
+			const record = await guard('unavailable', () => get<unknown>(SESSION_KEY, store));
+			if (record === undefined) return undefined;
+			return decode(record, name, store);
+		},
+		async replace(next: StoredSession, expected: Generation | undefined) {
+			const record = await encode(next, name, encrypt, store);
+			let written = false;
+			await guard('write-failed', () => update<unknown>(SESSION_KEY, (current) => {
+				// Runs inside one readwrite transaction: no other tab can write in between.
+				if (expected !== undefined && !sameGeneration(generationOf(current), expected)) return current;
+				written = true;
+				return record;
+			}, store));
+			return written;
+		},
+		async clear() {
+			await guard('write-failed', () => del(SESSION_KEY, store));
+		},
+	};
+}
+
+async function encode(session: StoredSession, name: string, encrypt: boolean, store: UseStore): Promise<StoredRecord> {
+	const record: StoredRecord = {
+		format: FORMAT,
+		name,
+		sid: session.sid,
+		n: session.n,
+		refreshExpiresAt: session.refreshExpiresAt ?? null,
+	};
+	if (!encrypt) return {...record, refreshToken: session.refreshToken};
+	const key = await guard('write-failed', () => ensureKey(store));
+	return {...record, ...(await seal(key, session.refreshToken, context(record)))};
+}
+
+async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession> {
+	if (!isRecord(value)) throw new StorageError('corrupt', 'The stored session is not a token-baton record');
+	if (value.name !== name) {
+		throw new StorageError('foreign', `The stored session belongs to manager "${value.name}", not "${name}"`);
+	}
+
+	const session = {
+		sid: value.sid,
+		n: value.n,
+		refreshExpiresAt: value.refreshExpiresAt ?? undefined,
+	};
+	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
+	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) {
+		throw new StorageError('corrupt', 'The stored session has neither a sealed nor a plain refresh token');
+	}
+
+	const key = await guard('unavailable', () => get<unknown>(CRYPTO_KEY, store));
+	if (!isCryptoKey(key)) throw new StorageError('undecryptable', 'The key that sealed the stored session is gone');
+	try {
+		return {...session, refreshToken: await open(key, {iv: value.iv, data: value.data}, context(value))};
+	} catch (error) {
+		throw new StorageError('undecryptable', 'The stored session cannot be decrypted', {cause: error});
+	}
+}
+
+/** One key per database. Two tabs creating it at once agree on the first one written. */
+async function ensureKey(store: UseStore): Promise<CryptoKey> {
+	const existing = await get<unknown>(CRYPTO_KEY, store);
+	if (isCryptoKey(existing)) return existing;
+	const created = await generateKey();
+	let kept: CryptoKey = created;
+	await update<unknown>(CRYPTO_KEY, (current) => {
+		if (isCryptoKey(current)) kept = current;
+		return kept;
+	}, store);
+	return kept;
+}
+
+// The sealed token is bound to its metadata: a record edited or copied from another manager fails to open.
+function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refreshExpiresAt'>): string {
+	return `${FORMAT}|${record.name}|${record.sid}|${record.n}|${record.refreshExpiresAt ?? ''}`;
+}
+
+function generationOf(value: unknown): Generation | undefined {
+	return isRecord(value) ? {sid: value.sid, n: value.n} : undefined;
+}
+
+function isRecord(value: unknown): value is StoredRecord {
+	if (typeof value !== 'object' || value === null) return false;
+	const r = value as Partial<StoredRecord>;
+	return r.format === FORMAT
+		&& typeof r.name === 'string'
+		&& typeof r.sid === 'string'
+		&& typeof r.n === 'number' && Number.isSafeInteger(r.n)
+		&& (r.refreshExpiresAt === null || (typeof r.refreshExpiresAt === 'number' && Number.isFinite(r.refreshExpiresAt)));
+}
+
+function isCryptoKey(value: unknown): value is CryptoKey {
+	return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
+}
+
+async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
+	try {
+		return await action();
+	} catch (error) {
+		if (error instanceof StorageError) throw error;
+		throw new StorageError(problem, `IndexedDB ${problem === 'unavailable' ? 'cannot be read' : 'write failed'}`, {cause: error});
+	}
+}

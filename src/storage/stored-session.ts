@@ -1,0 +1,34 @@
+/**
+ * What survives a reload: the refresh token and the generation that orders writes across
+ * tabs. The access token is never part of it.
+ */
+export type StoredSession = {
+	refreshToken: string;
+	/** Random per login: a different `sid` is a different session. */
+	sid: string;
+	/** Counts rotations within the session: higher is newer. */
+	n: number;
+	/** Local epoch ms at which the refresh token expires, when known. */
+	refreshExpiresAt: number | undefined;
+};
+
+export type Generation = Pick<StoredSession, 'sid' | 'n'>;
+
+export function sameGeneration(a: Generation | undefined, b: Generation | undefined): boolean {
+	return a !== undefined && b !== undefined && a.sid === b.sid && a.n === b.n;
+}
+
+/** Where sessions are kept: IndexedDB, or this tab's memory when IndexedDB is unusable. */
+export interface SessionStore {
+	/** False for the in-memory store: nothing survives a reload or reaches another tab. */
+	readonly persistent: boolean;
+	/** Throws `StorageError` for a record that cannot be trusted (the caller discards it). */
+	load(): Promise<StoredSession | undefined>;
+	/**
+	 * Write `next` in one transaction, but only if the stored generation is still `expected`
+	 * (`undefined`: write whatever is stored). False means another tab changed or removed
+	 * the session meanwhile and nothing was written.
+	 */
+	replace(next: StoredSession, expected: Generation | undefined): Promise<boolean>;
+	clear(): Promise<void>;
+}
