@@ -2,9 +2,28 @@ import {defineConfig} from 'vitest/config';
 
 export default defineConfig({
 	test: {
-		environment: 'happy-dom',
-		setupFiles: ['test/helpers/setup.ts'],
-		include: ['test/unit/**/*.test.ts'],
-		restoreMocks: true,
+		projects: [
+			{
+				test: {
+					name: 'unit',
+					environment: 'happy-dom',
+					setupFiles: ['test/helpers/setup.ts'],
+					include: ['test/unit/**/*.test.ts'],
+					restoreMocks: true,
+				},
+			},
+			{
+				test: {
+					// Real Chromium tabs (playwright-core + the system browser); see test/e2e/README.md.
+					name: 'e2e',
+					environment: 'node',
+					include: ['test/e2e/**/*.test.ts'],
+					testTimeout: 60_000,
+					hookTimeout: 60_000,
+					// One browser at a time: the machine has 2 cores and the races must really overlap.
+					fileParallelism: false,
+				},
+			},
+		],
 	},
 });

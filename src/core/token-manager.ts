@@ -3,6 +3,8 @@ import {SignedOutError} from '../errors/signed-out-error.js';
 import {StorageError} from '../errors/storage-error.js';
 import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
+import {isAllowedUrl} from '../fetch/allowed-origin.js';
+import {authFetch, type FetchAuthority} from '../fetch/auth-fetch.js';
 import {requestTokens} from '../refresh/token-request.js';
 import {revokeRefreshToken} from '../refresh/revoke.js';
 import {callAt} from '../schedule/timer.js';
@@ -147,28 +149,54 @@ export class TokenManager {
 	 * A valid access token, refreshing first when it is due (shared with concurrent calls
 	 * and, through the lock, with the other tabs). Rejects with `SignedOutError` when there
 	 * is no session, and with the refresh error only once the current token has expired.
+	 *
+	 * After a server answered 401 to a token, pass it as `rejectedToken`: if it is still the
+	 * current token, a refresh replaces it; if another refresh already did, the newer token
+	 * comes back at once.
 	 */
-	async getAccessToken(): Promise<string> {
+	async getAccessToken(options: {rejectedToken?: string} = {}): Promise<string> {
+		const {rejectedToken} = options;
 		await this.ready;
 		this.#assertAlive();
 		const before = this.#session;
 		if (!before) throw new SignedOutError();
-		if (before.accessToken !== undefined && !isDue(before) && !isExpired(before)) return before.accessToken;
+		if (this.#hasFreshToken(rejectedToken)) return before.accessToken!;
 		if (this.#backoff && Date.now() < this.#backoff.retryAt && !this.#inflight) {
-			if (before.accessToken !== undefined && !isExpired(before)) return before.accessToken;
+			if (before.accessToken !== undefined && before.accessToken !== rejectedToken && !isExpired(before)) {
+				return before.accessToken;
+			}
+
 			throw this.#backoff.error;
 		}
 
-		await this.#refresh();
+		await this.#refresh(rejectedToken);
 		const after = this.#session;
 		if (!after) throw new SignedOutError();
 		// A token obtained by this very call is handed out even if the server made it short-lived.
-		if (after.accessToken !== undefined && (!isExpired(after) || after.accessToken !== before.accessToken)) {
-			return after.accessToken;
-		}
-
+		if (after.accessToken !== undefined && after.accessToken !== before.accessToken) return after.accessToken;
+		if (after.accessToken !== undefined && after.accessToken !== rejectedToken && !isExpired(after)) return after.accessToken;
 		throw this.#backoff?.error ?? new SignedOutError('The session has no valid access token');
 	}
+
+	/**
+	 * `window.fetch` with the bearer token, for the page's own origin and `apiOrigins` only.
+	 * Other URLs are fetched untouched. A 401 is retried once after a refresh. Signed out,
+	 * a request to an allowed origin rejects with `SignedOutError` without being sent.
+	 */
+	fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+		return authFetch(this.#fetchAuthority, input, init);
+	}
+
+	/** Whether a request to `url` gets the bearer token: the page's own origin or one of `apiOrigins`. */
+	isAllowedUrl(url: string | URL): boolean {
+		return isAllowedUrl(url, this.#options.apiOrigins);
+	}
+
+	readonly #fetchAuthority: FetchAuthority = {
+		isAllowedUrl: (url) => this.isAllowedUrl(url),
+		getAccessToken: (options) => this.getAccessToken(options),
+		onNotRetried: (url) => this.#warn('request-not-retried', `A 401 from ${url} was not retried: its body was a stream and cannot be sent twice`),
+	};
 
 	/**
 	 * End the session in this tab and every other tab: memory and storage are cleared first,
@@ -331,12 +359,22 @@ export class TokenManager {
 		this.#channel.post({type: 'signed-out', reason});
 	}
 
-	/** Single flight: every caller in this tab shares one refresh. */
-	#refresh(): Promise<void> {
-		if (this.#inflight) return this.#inflight;
+	/**
+	 * Single flight: every caller in this tab shares one refresh. A caller whose token was
+	 * rejected and who joined a refresh that kept that token starts one more, once.
+	 */
+	async #refresh(rejectedToken?: string): Promise<void> {
+		if (this.#inflight) {
+			await this.#inflight;
+			if (rejectedToken === undefined || this.#session?.accessToken !== rejectedToken) return;
+			// Another caller may have started the extra refresh while this one was waking up.
+			const started = this.#inflight as Promise<void> | undefined;
+			if (started) return started;
+		}
+
 		const epoch = this.#epoch;
 		const abort = new AbortController();
-		const run = this.#runRefresh(epoch, abort.signal).finally(() => {
+		const run = this.#runRefresh(epoch, abort.signal, rejectedToken).finally(() => {
 			if (this.#inflight === run) {
 				this.#inflight = undefined;
 				this.#inflightAbort = undefined;
@@ -348,11 +386,11 @@ export class TokenManager {
 		return run;
 	}
 
-	async #runRefresh(epoch: number, signal: AbortSignal): Promise<void> {
+	async #runRefresh(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
 		try {
 			// A tab with no access token yet (a new tab, a restored session) asks the others first.
-			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch)) return;
-			await this.#lock(() => this.#refreshLocked(epoch, signal), signal);
+			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch, rejectedToken)) return;
+			await this.#lock(() => this.#refreshLocked(epoch, signal, rejectedToken), signal);
 			if (epoch === this.#epoch) this.#backoff = undefined;
 		} catch (error) {
 			if (epoch !== this.#epoch || this.#destroyed) return;
@@ -365,7 +403,7 @@ export class TokenManager {
 	 * if another tab rotated it since this tab last looked, this tab adopts that result
 	 * instead of sending a refresh token the server already consumed.
 	 */
-	async #refreshLocked(epoch: number, signal: AbortSignal): Promise<void> {
+	async #refreshLocked(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
 		if (epoch !== this.#epoch || !this.#session) return;
 		const stored = this.#store.persistent ? await this.#load() : toStored(this.#session);
 		if (epoch !== this.#epoch) return;
@@ -377,9 +415,9 @@ export class TokenManager {
 
 		if (!sameGeneration(stored, this.#session.gen)) {
 			this.#adoptStored(stored);
-			if (this.#hasFreshToken() || await this.#askTabs(epoch)) return;
+			if (this.#hasFreshToken(rejectedToken) || await this.#askTabs(epoch, rejectedToken)) return;
 			if (epoch !== this.#epoch) return;
-		} else if (this.#hasFreshToken()) {
+		} else if (this.#hasFreshToken(rejectedToken)) {
 			return;
 		}
 
@@ -440,13 +478,14 @@ export class TokenManager {
 		session.refreshExpiresAt = stored.refreshExpiresAt;
 	}
 
-	#hasFreshToken(): boolean {
+	/** This tab holds an access token that is not due for refresh, not expired and not the rejected one. */
+	#hasFreshToken(rejectedToken?: string): boolean {
 		const s = this.#session;
-		return s?.accessToken !== undefined && !isDue(s) && !isExpired(s);
+		return s?.accessToken !== undefined && s.accessToken !== rejectedToken && !isDue(s) && !isExpired(s);
 	}
 
 	/** Ask the other tabs for a valid access token; true when one was adopted. */
-	async #askTabs(epoch: number): Promise<boolean> {
+	async #askTabs(epoch: number, rejectedToken?: string): Promise<boolean> {
 		if (!this.#channel.carriesTokens || !this.#session) return false;
 		const id = randomId();
 		const response = await new Promise<TokenResponseMessage | undefined>((resolve) => {
@@ -459,7 +498,7 @@ export class TokenManager {
 		});
 		this.#tokenRequests.delete(id);
 		if (!response || epoch !== this.#epoch) return false;
-		return this.#adoptShared(response.gen, response.tokens) && this.#hasFreshToken();
+		return this.#adoptShared(response.gen, response.tokens) && this.#hasFreshToken(rejectedToken);
 	}
 
 	/** Adopt tokens another tab shared, if they belong to this session and are not older than this tab's. */

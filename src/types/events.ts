@@ -27,7 +27,8 @@ export type WarningCode =
 	| 'storage-discarded'
 	| 'refresh-token-expiring'
 	| 'revocation-failed'
-	| 'result-discarded';
+	| 'result-discarded'
+	| 'request-not-retried';
 
 export type TokenManagerEventName = keyof TokenManagerEvents;
 export type Listener<E extends TokenManagerEventName> = (event: TokenManagerEvents[E]) => void;
