@@ -156,6 +156,7 @@ function apiOrigins(value: unknown): readonly string[] {
 			throw new InvalidOptionError(key, `must be an origin such as "https://api.example.com", got "${entry}"`);
 		}
 
+		if (url.hostname.includes('*')) throw new InvalidOptionError(key, 'must be an exact origin: wildcards are not supported');
 		// A path here would suggest path-based matching, which the origin rule does not do.
 		if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin + '/' !== url.href.replace(/\/?$/, '/')) {
 			throw new InvalidOptionError(key, `must be a bare origin (scheme, host, optional port), got "${entry}"`);

@@ -158,14 +158,13 @@ export class TokenManager {
 		const {rejectedToken} = options;
 		await this.ready;
 		this.#assertAlive();
-		const before = this.#session;
-		if (!before) throw new SignedOutError();
-		if (this.#hasFreshToken(rejectedToken)) return before.accessToken!;
+		const session = this.#session;
+		if (!session) throw new SignedOutError();
+		// Read now: a refresh updates the session object in place.
+		const before = session.accessToken;
+		if (this.#hasFreshToken(rejectedToken)) return before!;
 		if (this.#backoff && Date.now() < this.#backoff.retryAt && !this.#inflight) {
-			if (before.accessToken !== undefined && before.accessToken !== rejectedToken && !isExpired(before)) {
-				return before.accessToken;
-			}
-
+			if (before !== undefined && before !== rejectedToken && !isExpired(session)) return before;
 			throw this.#backoff.error;
 		}
 
@@ -173,7 +172,7 @@ export class TokenManager {
 		const after = this.#session;
 		if (!after) throw new SignedOutError();
 		// A token obtained by this very call is handed out even if the server made it short-lived.
-		if (after.accessToken !== undefined && after.accessToken !== before.accessToken) return after.accessToken;
+		if (after.accessToken !== undefined && after.accessToken !== before) return after.accessToken;
 		if (after.accessToken !== undefined && after.accessToken !== rejectedToken && !isExpired(after)) return after.accessToken;
 		throw this.#backoff?.error ?? new SignedOutError('The session has no valid access token');
 	}
@@ -234,6 +233,8 @@ export class TokenManager {
 	}
 
 	async #restore(): Promise<void> {
+		// Let the caller subscribe first: every start-up event is emitted after construction returns.
+		await Promise.resolve();
 		if (typeof indexedDB === 'undefined') {
 			this.#useMemory('IndexedDB is not available');
 		} else if (this.#options.encryptStorage && typeof crypto?.subtle?.encrypt !== 'function') {
