@@ -17,6 +17,7 @@ import {createRefreshLock, type RefreshLock} from '../tabs/refresh-lock.js';
 import {openTabChannel, type TabChannel} from '../tabs/tab-channel.js';
 import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
 import type {Listener, SignedOutReason, TokenManagerEventName, TokenManagerEvents, TokenSource} from '../types/events.js';
+import {abortable} from '../utils/abort.js';
 import {backoffDelay} from '../utils/backoff.js';
 import {Emitter} from '../utils/emitter.js';
 import {randomId} from '../utils/random-id.js';
@@ -92,6 +93,8 @@ export class TokenManager {
 	#cancelTimer: (() => void) | undefined;
 	#tokenRequests = new Map<string, (message: TokenResponseMessage) => void>();
 	#destroyed = false;
+	/** Aborted by destroy(): cancels requests that nobody will ever read. */
+	readonly #alive = new AbortController();
 
 	constructor(options: unknown) {
 		this.#options = resolveOptions(options);
@@ -226,6 +229,7 @@ export class TokenManager {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
 		this.#invalidate();
+		this.#alive.abort(new SignedOutError('This token manager was destroyed'));
 		this.#cancelTimer?.();
 		this.#stopWakeEvents();
 		this.#channel.close();
@@ -355,8 +359,8 @@ export class TokenManager {
 	/** End the session everywhere after the server refused the refresh token. */
 	async #endSession(reason: SignedOutReason): Promise<void> {
 		this.#invalidate();
-		await this.#clearStore();
 		this.#signOut(reason);
+		await this.#clearStore();
 		this.#channel.post({type: 'signed-out', reason});
 	}
 
@@ -375,16 +379,19 @@ export class TokenManager {
 
 		const epoch = this.#epoch;
 		const abort = new AbortController();
-		const run = this.#runRefresh(epoch, abort.signal, rejectedToken).finally(() => {
-			if (this.#inflight === run) {
+		const run = this.#runRefresh(epoch, abort.signal, rejectedToken);
+		// Callers stop waiting as soon as the session changes; the request itself runs on, so
+		// that a refresh token the server minted meanwhile can still be revoked.
+		const shared = abortable(run, abort.signal).catch(() => {}).finally(() => {
+			if (this.#inflight === shared) {
 				this.#inflight = undefined;
 				this.#inflightAbort = undefined;
 				this.#tick();
 			}
 		});
-		this.#inflight = run;
+		this.#inflight = shared;
 		this.#inflightAbort = abort;
-		return run;
+		return shared;
 	}
 
 	async #runRefresh(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
@@ -424,7 +431,7 @@ export class TokenManager {
 
 		let tokens: TokenSet;
 		try {
-			tokens = await requestTokens(this.#options, stored.refreshToken, signal);
+			tokens = await requestTokens(this.#options, stored.refreshToken, this.#alive.signal);
 		} catch (error) {
 			if (!(error instanceof OAuthError) || epoch !== this.#epoch) throw error;
 			// Rule out that another tab rotated meanwhile (only possible if the lock failed).
