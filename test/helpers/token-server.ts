@@ -40,6 +40,11 @@ export class TokenServer {
 		this.#overrides.push(...overrides);
 	}
 
+	/** The normal answer to a refresh call, for overrides that only add a delay or a side effect. */
+	refreshWith(call: RefreshCall): Response {
+		return this.#refresh(call);
+	}
+
 	/** True while `refreshToken` would still be accepted. */
 	isValid(refreshToken: string): boolean {
 		const entry = this.#families.get(refreshToken);
