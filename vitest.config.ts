@@ -10,6 +10,7 @@ export default defineConfig({
 					setupFiles: ['test/helpers/setup.ts'],
 					include: ['test/unit/**/*.test.ts'],
 					restoreMocks: true,
+					unstubGlobals: true,
 				},
 			},
 			{
