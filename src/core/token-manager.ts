@@ -279,6 +279,22 @@ export class TokenManager {
 		}
 	}
 
+	/**
+	 * The session to refresh from: IndexedDB's, or this tab's own when storage is (or just
+	 * became) unusable. Storage failing under a live session must not sign the user out.
+	 */
+	async #loadForRefresh(): Promise<StoredSession | undefined> {
+		if (this.#store.persistent) {
+			const stored = await this.#load();
+			if (this.#store.persistent) return stored;
+		}
+
+		const own = this.#session && toStored(this.#session);
+		// The memory store compares generations on write: give it the one this refresh starts from.
+		if (own) await this.#store.replace(own, undefined);
+		return own;
+	}
+
 	/** Write to storage; a failed write keeps the session in this tab's memory instead. */
 	async #write(session: StoredSession, expected: Generation | undefined): Promise<boolean> {
 		try {
@@ -413,8 +429,8 @@ export class TokenManager {
 	 */
 	async #refreshLocked(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
 		if (epoch !== this.#epoch || !this.#session) return;
-		const stored = this.#store.persistent ? await this.#load() : toStored(this.#session);
-		if (epoch !== this.#epoch) return;
+		const stored = await this.#loadForRefresh();
+		if (epoch !== this.#epoch || !this.#session) return;
 		if (!stored?.refreshToken) {
 			// No refresh token: another tab logged out, storage was wiped, or the login gave none.
 			await this.#endSession(this.#session.refreshToken ? 'session-removed' : 'expired');
@@ -435,7 +451,7 @@ export class TokenManager {
 		} catch (error) {
 			if (!(error instanceof OAuthError) || epoch !== this.#epoch) throw error;
 			// Rule out that another tab rotated meanwhile (only possible if the lock failed).
-			const now = this.#store.persistent ? await this.#load() : stored;
+			const now = await this.#loadForRefresh();
 			if (now && !sameGeneration(now, stored) && epoch === this.#epoch) {
 				this.#adoptStored(now);
 				return;

@@ -173,3 +173,18 @@ describe('storage', () => {
 		expect(warnings).toEqual([expect.objectContaining({code: 'storage-unavailable'})]);
 	});
 });
+
+describe('storage failing under a live session', () => {
+	test('IndexedDB becoming unreadable before a refresh keeps the session (memory from then on)', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		const warnings = record(auth, 'warning');
+		vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(() => {
+			throw new DOMException('The database connection is closing.', 'InvalidStateError');
+		});
+		await expect(auth.getAccessToken()).resolves.toBe('at-2');
+		expect(auth.state).toBe('signed-in');
+		expect(warnings.map((warning) => warning.code)).toEqual(['storage-unavailable']);
+		expect(server().refreshCalls.map((call) => call.refreshToken)).toEqual(['rt-1']);
+	});
+});
