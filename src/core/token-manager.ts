@@ -1,3 +1,4 @@
+import {LockTimeoutError} from '../errors/lock-timeout-error.js';
 import {OAuthError} from '../errors/oauth-error.js';
 import {SignedOutError} from '../errors/signed-out-error.js';
 import {StorageError} from '../errors/storage-error.js';
@@ -59,7 +60,12 @@ type RefreshPart = {refreshToken: string | undefined; refreshExpiresAt: number |
 type AccessPart = Pick<SharedTokens, 'accessToken' | 'expiresAt' | 'scope' | 'idToken'>;
 type TokenResponseMessage = Extract<Envelope, {type: 'token-response'}>;
 
-type Backoff = {attempt: number; retryAt: number; notBefore: number; error: TokenBatonError};
+/**
+ * A pending retry after a failed refresh. `holdsCallers`: until `retryAt`, explicit calls get
+ * the last error instead of a new request (no request storm against a failing server). A
+ * lock timeout sent no request, so callers may try the lock again at once.
+ */
+type Backoff = {attempt: number; retryAt: number; notBefore: number; error: TokenBatonError; holdsCallers: boolean};
 
 /** How long a tab without an access token waits for another tab to share one. */
 const ASK_TABS_MS = 100;
@@ -166,7 +172,7 @@ export class TokenManager {
 		// Read now: a refresh updates the session object in place.
 		const before = session.accessToken;
 		if (this.#hasFreshToken(rejectedToken)) return before!;
-		if (this.#backoff && Date.now() < this.#backoff.retryAt && !this.#inflight) {
+		if (this.#backoff?.holdsCallers && Date.now() < this.#backoff.retryAt && !this.#inflight) {
 			if (before !== undefined && before !== rejectedToken && !isExpired(session)) return before;
 			throw this.#backoff.error;
 		}
@@ -613,7 +619,7 @@ export class TokenManager {
 		const notBefore = tokenError instanceof TransientRefreshError ? tokenError.retryAt ?? now : now;
 		const retryAt = Math.max(now + backoffDelay(attempt), notBefore);
 		if (tokenError instanceof TransientRefreshError) tokenError.retryAt = retryAt;
-		this.#backoff = {attempt, retryAt, notBefore, error: tokenError};
+		this.#backoff = {attempt, retryAt, notBefore, error: tokenError, holdsCallers: !(tokenError instanceof LockTimeoutError)};
 		this.#events.emit('error', {error: tokenError});
 	}
 
