@@ -1,7 +1,8 @@
 import {defineConfig} from 'tsup';
 
 export default defineConfig({
-	entry: {index: 'src/index.ts'},
+	// `ky` is its own entry so that the core never loads it; it imports only types from ky.
+	entry: {index: 'src/index.ts', ky: 'src/ky.ts'},
 	format: ['esm', 'cjs'],
 	dts: true,
 	clean: true,

@@ -12,10 +12,16 @@ export function isAllowedUrl(url: string | URL, apiOrigins: readonly string[]): 
 /** Absolute URL of `url`, relative ones resolved against the page; undefined when it does not parse. */
 export function parseUrl(url: string | URL): URL | undefined {
 	try {
-		return new URL(String(url), typeof document === 'undefined' ? undefined : document.baseURI);
+		return new URL(String(url), baseUrl());
 	} catch {
 		return undefined;
 	}
+}
+
+// `<base href>` counts, as it does for fetch; a worker has a location but no document.
+function baseUrl(): string | undefined {
+	if (typeof document !== 'undefined') return document.baseURI;
+	return typeof location === 'undefined' ? undefined : location.href;
 }
 
 function pageOrigin(): string | undefined {

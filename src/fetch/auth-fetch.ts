@@ -19,17 +19,26 @@ export async function authFetch(authority: FetchAuthority, input: RequestInfo | 
 	if (url === undefined || !authority.isAllowedUrl(url)) return fetch(input, init);
 
 	const request = new Request(input, init);
+	// Init fields a Request does not keep (a runtime's own extensions) still reach fetch.
+	const extra = unknownInitFields(init, request);
 	// The caller's own Authorization header wins: send it as it is.
-	if (request.headers.has('authorization')) return fetch(request);
+	if (request.headers.has('authorization')) return fetch(request, extra);
 
+	// An aborted request must not start a refresh on its way out.
+	request.signal.throwIfAborted();
 	const token = await abortable(authority.getAccessToken(), request.signal);
-	// A ReadableStream body can be read once only; any other body is copied now for the retry.
-	const replayable = !(init?.body instanceof ReadableStream);
+	// A stream given as the body can be read once only (cloning would buffer all of it); any
+	// other body, including a Request's, is copied now for the retry.
+	const replayable = !isStream(init?.body);
 	const retry = replayable ? request.clone() : undefined;
-	const response = await fetch(withToken(request, token));
+	// The Request is ours (built above), so its headers may be changed in place.
+	request.headers.set('authorization', `Bearer ${token}`);
+	const response = await fetch(request, extra);
 	if (response.status !== 401) return response;
 	if (!retry) {
 		authority.onNotRetried(request.url);
+		// Not retried, but the token is known to be rejected: have a new one ready for the next request.
+		authority.getAccessToken({rejectedToken: token}).catch(() => {});
 		return response;
 	}
 
@@ -43,12 +52,18 @@ export async function authFetch(authority: FetchAuthority, input: RequestInfo | 
 	}
 
 	if (fresh === token) return response;
-	await response.body?.cancel().catch(() => {});
-	return fetch(withToken(retry, fresh));
+	// Not awaited: cancelling a body nobody reads may never settle.
+	response.body?.cancel().catch(() => {});
+	retry.headers.set('authorization', `Bearer ${fresh}`);
+	return fetch(retry, extra);
 }
 
-function withToken(request: Request, token: string): Request {
-	const headers = new Headers(request.headers);
-	headers.set('authorization', `Bearer ${token}`);
-	return new Request(request, {headers});
+function isStream(body: BodyInit | null | undefined): boolean {
+	return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+}
+
+function unknownInitFields(init: RequestInit | undefined, request: Request): RequestInit | undefined {
+	if (!init) return undefined;
+	const entries = (Object.entries(init) as Array<[string, unknown]>).filter(([key]) => !(key in request));
+	return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }

@@ -1,0 +1,200 @@
+import type {TokenManager} from './core/token-manager.js';
+import {abortable} from './utils/abort.js';
+
+/** What `withAuth` needs from the token manager. */
+export type KyAuth = Pick<TokenManager, 'getAccessToken' | 'isAllowedUrl'>;
+
+/**
+ * A ky hook as either major version calls it: ky 2 passes one state object, ky 1.14+
+ * positional arguments. The hooks below read both shapes.
+ */
+export type KyHook<Result> = (...args: unknown[]) => Promise<Result>;
+
+/**
+ * The two members of a ky instance (ky 1.14 or later, or ky 2) that `withAuth` uses. Typed
+ * structurally, so that this entry point imports nothing from ky, not even its types, and
+ * accepts the app's own instance whichever major version it is.
+ */
+export type KyLike<Instance, RetryMarker> = {
+	extend(options: {
+		hooks: {
+			beforeRequest: Array<KyHook<void>>;
+			beforeRetry: Array<KyHook<void>>;
+			afterResponse: Array<KyHook<RetryMarker | void>>;
+		};
+	}): Instance;
+	retry(options?: {delay?: number; code?: string}): RetryMarker;
+};
+
+/** The `code` of the forced retry after a 401, visible to `beforeRetry` hooks as `error.code`. */
+export const RETRY_CODE = 'TOKEN_BATON_UNAUTHORIZED';
+
+/** What one ky call (all its attempts) carries: kept per call, keyed by ky's per-call `context` object. */
+type CallState = {
+	/** The token on the attempt last sent. */
+	sent: string;
+	/** The token the forced retry after a 401 must carry. */
+	next: string | undefined;
+	/** A 401 was already retried: a second one is the caller's. */
+	retried: boolean;
+};
+
+type HookCall = {
+	request: Request;
+	key: object | undefined;
+	retryLimit: number;
+	response: Response | undefined;
+	error: unknown;
+	retryCount: number;
+};
+
+/**
+ * The app's ky instance, extended with the bearer token: only for the page's own origin and
+ * `apiOrigins`, after waiting for a due refresh, and with one retry after a 401 through ky's
+ * own retry (`ky.retry()`, so it counts toward `retry.limit`). Signed out, a request to an
+ * allowed origin rejects with `SignedOutError` unsent. The caller's own Authorization wins.
+ *
+ * ```ts
+ * import ky from 'ky';
+ * import {withAuth} from 'token-baton/ky';
+ * const api = withAuth(auth, ky).extend({prefix: 'https://api.example.com/v1'});
+ * ```
+ */
+export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instance, RetryMarker>): Instance {
+	const calls = new WeakMap<object, CallState>();
+	// Errors this wrapper threw before a request went out (signed out, refresh failed): never retried.
+	const ownErrors = new WeakSet<object>();
+
+	const fail = (error: unknown): never => {
+		if (typeof error === 'object' && error !== null) ownErrors.add(error);
+		throw error;
+	};
+
+	const beforeRequest: KyHook<void> = async (...args) => {
+		const call = readHook(args);
+		if (!call) return;
+		const {request, key} = call;
+		// ky 1 runs beforeRequest again before each retry; beforeRetry has already set that token.
+		if (key && calls.has(key)) return;
+		if (!auth.isAllowedUrl(request.url) || request.headers.has('authorization')) return;
+		let token: string;
+		try {
+			request.signal.throwIfAborted();
+			token = await abortable(auth.getAccessToken(), request.signal);
+		} catch (error) {
+			return fail(error);
+		}
+
+		// Changed in place: returning a new Request would skip ky 1's remaining beforeRequest hooks.
+		request.headers.set('authorization', bearer(token));
+		if (key) calls.set(key, {sent: token, next: undefined, retried: false});
+	};
+
+	const afterResponse: KyHook<RetryMarker | void> = async (...args) => {
+		const call = readHook(args);
+		if (call?.response?.status !== 401 || !call.key) return;
+		const state = calls.get(call.key);
+		// Not ours (a foreign origin, the caller's own Authorization, another hook replaced it), or already retried.
+		if (!state || state.retried || call.request.headers.get('authorization') !== bearer(state.sent)) return;
+		const rejected = state.sent;
+		state.retried = true;
+		if (call.retryCount >= call.retryLimit) {
+			// ky has no retry left (`retry: 0`): the 401 stands, but the next request gets a new token.
+			auth.getAccessToken({rejectedToken: rejected}).catch(() => {});
+			return;
+		}
+
+		let fresh: string;
+		try {
+			fresh = await abortable(auth.getAccessToken({rejectedToken: rejected}), call.request.signal);
+		} catch (error) {
+			// Signed out or no new token to be had: the 401 is the honest answer, unless the caller aborted.
+			if (call.request.signal.aborted) throw error;
+			return;
+		}
+
+		if (fresh === rejected) return;
+		state.next = fresh;
+		return ky.retry({delay: 0, code: RETRY_CODE});
+	};
+
+	const beforeRetry: KyHook<void> = async (...args) => {
+		const call = readHook(args);
+		if (!call) return;
+		// ky 1 retries any error, including one thrown by beforeRequest above before anything was sent.
+		if (typeof call.error === 'object' && call.error !== null && ownErrors.has(call.error)) throw call.error;
+		const state = call.key ? calls.get(call.key) : undefined;
+		if (!state || call.request.headers.get('authorization') !== bearer(state.sent)) return;
+		let token = state.next;
+		state.next = undefined;
+		if (token === undefined) {
+			// ky's own retry (5xx, network, timeout): the token may have been refreshed, or be due, meanwhile.
+			// A signal already aborted here is ky's own timeout, which the retry replaces; do not let it cut the wait.
+			const {signal} = call.request;
+			try {
+				token = await (signal.aborted ? auth.getAccessToken() : abortable(auth.getAccessToken(), signal));
+			} catch (error) {
+				return fail(error);
+			}
+		}
+
+		state.sent = token;
+		call.request.headers.set('authorization', bearer(token));
+	};
+
+	return ky.extend({hooks: {beforeRequest: [beforeRequest], beforeRetry: [beforeRetry], afterResponse: [afterResponse]}});
+}
+
+function bearer(token: string): string {
+	return `Bearer ${token}`;
+}
+
+/** The request, options and state of a hook call, from ky 2's state object or ky 1's positional arguments. */
+function readHook(args: readonly unknown[]): HookCall | undefined {
+	const [first] = args;
+	let request: unknown;
+	let options: unknown;
+	let response: unknown;
+	let state: unknown;
+	if (isRequest(first)) {
+		// ky 1: (request, options, state) or (request, options, response, state).
+		request = first;
+		options = args[1];
+		response = args.length > 3 ? args[2] : undefined;
+		state = args[args.length - 1];
+	} else if (isRecord(first)) {
+		// ky 2, and beforeRetry in ky 1: ({request, options, response?, error?, retryCount}).
+		request = first.request;
+		options = first.options;
+		response = first.response;
+		state = first;
+	}
+
+	if (!isRequest(request)) return undefined;
+	const context = isRecord(options) ? options.context : undefined;
+	const retry = isRecord(options) ? options.retry : undefined;
+	const limit = isRecord(retry) ? retry.limit : undefined;
+	const count = isRecord(state) ? state.retryCount : undefined;
+	return {
+		request,
+		// ky makes one `context` object per call and hands the same one to every hook of that call.
+		key: typeof context === 'object' && context !== null ? context : undefined,
+		retryLimit: typeof limit === 'number' ? limit : 0,
+		response: isResponse(response) ? response : undefined,
+		error: isRecord(state) ? state.error : undefined,
+		retryCount: typeof count === 'number' ? count : 0,
+	};
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null;
+}
+
+// Duck-typed: the app's ky may run against another realm's (or a polyfill's) Request.
+function isRequest(value: unknown): value is Request {
+	return isRecord(value) && typeof value.url === 'string' && typeof value.method === 'string' && isRecord(value.headers) && isRecord(value.signal);
+}
+
+function isResponse(value: unknown): value is Response {
+	return isRecord(value) && typeof value.status === 'number' && isRecord(value.headers);
+}
