@@ -97,7 +97,10 @@ export class TokenManager {
 	#inflightAbort: AbortController | undefined;
 	#backoff: Backoff | undefined;
 	#cancelTimer: (() => void) | undefined;
-	#tokenRequests = new Map<string, (message: TokenResponseMessage) => void>();
+	/** Questions this tab asked the others, by id: answers to anything else are ignored. */
+	readonly #tokenRequests = new Map<string, (message: TokenResponseMessage) => void>();
+	/** Called whenever another tab's token is adopted, by whoever is waiting for one. */
+	readonly #tokenWaiters = new Set<() => void>();
 	#destroyed = false;
 	/** Aborted by destroy(): cancels requests that nobody will ever read. */
 	readonly #alive = new AbortController();
@@ -514,21 +517,35 @@ export class TokenManager {
 		return s?.accessToken !== undefined && s.accessToken !== rejectedToken && !isDue(s) && !isExpired(s);
 	}
 
-	/** Ask the other tabs for a valid access token; true when one was adopted. */
+	/**
+	 * Ask the other tabs for a valid access token and wait up to ASK_TABS_MS for one. True
+	 * when this tab then holds a fresh token, whether it came in an answer or in a broadcast
+	 * that crossed the question (a refresh that finished meanwhile).
+	 */
 	async #askTabs(epoch: number, rejectedToken?: string): Promise<boolean> {
 		if (!this.#channel.carriesTokens || !this.#session) return false;
 		const id = randomId();
-		const response = await new Promise<TokenResponseMessage | undefined>((resolve) => {
-			const timer = setTimeout(() => resolve(undefined), ASK_TABS_MS);
-			this.#tokenRequests.set(id, (message) => {
+		await new Promise<void>((resolve) => {
+			const finish = () => {
 				clearTimeout(timer);
-				resolve(message);
+				this.#tokenRequests.delete(id);
+				this.#tokenWaiters.delete(check);
+				resolve();
+			};
+
+			const check = () => {
+				if (this.#hasFreshToken(rejectedToken)) finish();
+			};
+
+			const timer = setTimeout(finish, ASK_TABS_MS);
+			this.#tokenWaiters.add(check);
+			this.#tokenRequests.set(id, (message) => {
+				this.#adoptShared(message.gen, message.tokens);
+				check();
 			});
 			this.#channel.post({type: 'token-request', id});
 		});
-		this.#tokenRequests.delete(id);
-		if (!response || epoch !== this.#epoch) return false;
-		return this.#adoptShared(response.gen, response.tokens) && this.#hasFreshToken(rejectedToken);
+		return epoch === this.#epoch && this.#hasFreshToken(rejectedToken);
 	}
 
 	/** Adopt tokens another tab shared, if they belong to this session and are not older than this tab's. */
@@ -547,6 +564,7 @@ export class TokenManager {
 		this.#backoff = undefined;
 		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'tab' satisfies TokenSource});
 		this.#tick();
+		for (const waiter of [...this.#tokenWaiters]) waiter();
 		return true;
 	}
 

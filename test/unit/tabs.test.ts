@@ -1,6 +1,8 @@
+import {createStore, get} from 'idb-keyval';
 import {HttpResponse, delay} from 'msw';
 import {describe, expect, test} from 'vitest';
 import {LockTimeoutError, SignedOutError, type TokenManager} from '../../src/index.js';
+import {createIdbStore} from '../../src/storage/idb-store.js';
 import {settle} from '../helpers/clock.js';
 import {type FakeLockManager, installFakeWebLocks, removeWebLocks} from '../helpers/fake-web-locks.js';
 import {makeManager, next, record} from '../helpers/managers.js';
@@ -177,5 +179,41 @@ describe('the channel', () => {
 		await settle();
 		channel.close();
 		expect(tokens).toEqual([]);
+	});
+});
+
+describe('the double check under the lock', () => {
+	const storeOf = () => createStore('token-baton:default', 'session');
+
+	/** A tab that missed another tab's rotation: storage holds generation 1, this tab still generation 0. */
+	async function tabThatMissedARotation() {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
+		await createIdbStore('default', true).replace({sid, n: 1, refreshToken: 'rt-other-tab', refreshExpiresAt: undefined}, undefined);
+		const shared = {accessToken: 'at-other-tab', expiresAt: Date.now() + 3_600_000, refreshToken: 'rt-other-tab', refreshExpiresAt: undefined, scope: undefined, idToken: undefined};
+		const otherTab = new BroadcastChannel('token-baton:default');
+		const envelope = {protocol: 'token-baton', v: 1, from: 'other-tab'};
+		return {auth, sid, shared, otherTab, envelope};
+	}
+
+	test('adopts the token whose broadcast crossed its question, without a refresh', async () => {
+		const {auth, sid, shared, otherTab, envelope} = await tabThatMissedARotation();
+		otherTab.onmessage = ({data}: MessageEvent<{type?: string; id?: string}>) => {
+			if (data.type !== 'token-request') return;
+			otherTab.postMessage({...envelope, type: 'tokens', login: false, gen: {sid, n: 1}, tokens: shared});
+			otherTab.postMessage({...envelope, type: 'token-response', id: data.id, gen: {sid, n: 1}, tokens: shared});
+		};
+		await expect(auth.getAccessToken()).resolves.toBe('at-other-tab');
+		expect(server().refreshCalls).toHaveLength(0);
+		otherTab.close();
+	});
+
+	test('with no tab answering, refreshes with the NEW stored refresh token, never the superseded one', async () => {
+		const {auth, otherTab} = await tabThatMissedARotation();
+		server().respondNext((call) => HttpResponse.json({access_token: `for-${call.refreshToken}`, token_type: 'Bearer', expires_in: 60}));
+		await expect(auth.getAccessToken()).resolves.toBe('for-rt-other-tab');
+		expect(server().refreshCalls.map((call) => call.refreshToken)).toEqual(['rt-other-tab']);
+		otherTab.close();
 	});
 });
