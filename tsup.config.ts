@@ -8,7 +8,7 @@ export default defineConfig({
 	clean: true,
 	// Keeps broadcast-channel (the fallback) out of the entry chunk: it is imported only where needed.
 	splitting: true,
-	target: 'es2020',
+	target: 'es2022',
 	platform: 'browser',
 	sourcemap: false,
 });

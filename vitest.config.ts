@@ -11,6 +11,8 @@ export default defineConfig({
 					include: ['test/unit/**/*.test.ts'],
 					restoreMocks: true,
 					unstubGlobals: true,
+					// Generous: IndexedDB and channel work finish on real macrotasks, slow on a loaded 2-core machine.
+					expect: {poll: {timeout: 5000}},
 				},
 			},
 			{

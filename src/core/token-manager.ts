@@ -5,9 +5,8 @@ import {StorageError} from '../errors/storage-error.js';
 import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import {isAllowedUrl} from '../fetch/allowed-origin.js';
-import {authFetch, type FetchAuthority} from '../fetch/auth-fetch.js';
+import type {FetchAuthority} from '../fetch/auth-fetch.js';
 import {requestTokens} from '../refresh/token-request.js';
-import {revokeRefreshToken} from '../refresh/revoke.js';
 import {callAt} from '../schedule/timer.js';
 import {onWake} from '../schedule/wake-events.js';
 import {createIdbStore} from '../storage/idb-store.js';
@@ -38,25 +37,18 @@ export type SessionInfo = {
 	idToken: string | undefined;
 };
 
-/** This tab's view of the session: the stored part plus what lives only in memory. */
-type Session = StoredSessionView & {
-	accessToken: string | undefined;
-	expiresAt: number | undefined;
-	refreshAt: number | undefined;
-	scope: string | undefined;
-	idToken: string | undefined;
-	/** The refresh-token expiry warning has been emitted for this session. */
-	warned: boolean;
-};
-
-type StoredSessionView = {
+/**
+ * This tab's view of the session. Its token fields are named as in `SharedTokens`, so the
+ * session itself is what goes to the other tabs (they copy only the fields they check).
+ */
+type Session = Partial<SharedTokens> & {
 	gen: Generation;
-	/** Undefined when the login response had none: the session ends when the access token expires. */
-	refreshToken: string | undefined;
-	refreshExpiresAt: number | undefined;
+	/** When this tab refreshes: expiry minus leeway minus this tab's jitter. */
+	refreshAt?: number | undefined;
+	/** The refresh-token expiry warning has been emitted for this session. */
+	warned?: boolean;
 };
 
-type RefreshPart = {refreshToken: string | undefined; refreshExpiresAt: number | undefined};
 type AccessPart = Pick<SharedTokens, 'accessToken' | 'expiresAt' | 'scope' | 'idToken'>;
 type TokenResponseMessage = Extract<Envelope, {type: 'token-response'}>;
 
@@ -109,7 +101,7 @@ export class TokenManager {
 		this.#options = resolveOptions(options);
 		const {name} = this.#options;
 		this.#store = createIdbStore(name, this.#options.encryptStorage);
-		this.#lock = createRefreshLock(`token-baton:${name}:refresh`, this.#options.lockTimeoutMs);
+		this.#lock = createRefreshLock(`token-baton:${name}:refresh`, this.#options.lockTimeoutSeconds * 1000);
 		this.#channel = openTabChannel(name, this.#tabId, (message) => this.#onMessage(message));
 		this.#stopWakeEvents = onWake(() => this.#tick(), () => this.#onOnline());
 		this.ready = this.#restore();
@@ -142,9 +134,8 @@ export class TokenManager {
 		await this.ready;
 		this.#assertAlive();
 		this.#invalidate();
-		const refreshExpiresAt = tokens.refreshExpiresAt ?? (tokens.refreshToken && this.#options.refreshTokenLifetimeMs !== undefined
-			? Date.now() + this.#options.refreshTokenLifetimeMs
-			: undefined);
+		const lifetime = this.#options.refreshTokenLifetimeSeconds;
+		const refreshExpiresAt = tokens.refreshExpiresAt ?? (tokens.refreshToken && lifetime ? Date.now() + lifetime * 1000 : undefined);
 		const session = this.#newSession({sid: randomId(), n: 0}, {refreshToken: tokens.refreshToken, refreshExpiresAt}, tokens);
 		if (session.refreshToken !== undefined) {
 			await this.#write({...session.gen, refreshToken: session.refreshToken, refreshExpiresAt}, undefined);
@@ -154,7 +145,7 @@ export class TokenManager {
 		}
 
 		this.#signIn(session, 'login');
-		this.#channel.post({type: 'tokens', login: true, gen: session.gen, tokens: shareable(session)});
+		this.#channel.post({type: 'tokens', login: true, gen: session.gen, tokens: session as SharedTokens});
 	}
 
 	/**
@@ -186,7 +177,7 @@ export class TokenManager {
 		// A token obtained by this very call is handed out even if the server made it short-lived.
 		if (after.accessToken !== undefined && after.accessToken !== before) return after.accessToken;
 		if (after.accessToken !== undefined && after.accessToken !== rejectedToken && !isExpired(after)) return after.accessToken;
-		throw this.#backoff?.error ?? new SignedOutError('The session has no valid access token');
+		throw this.#backoff?.error ?? new SignedOutError('no valid access token');
 	}
 
 	/**
@@ -195,7 +186,8 @@ export class TokenManager {
 	 * a request to an allowed origin rejects with `SignedOutError` without being sent.
 	 */
 	fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-		return authFetch(this.#fetchAuthority, input, init);
+		// A chunk of its own: apps that call the API through ky never load it.
+		return import('../fetch/auth-fetch.js').then((module) => module.authFetch(this.#fetchAuthority, input, init));
 	}
 
 	/** Whether a request to `url` gets the bearer token: the page's own origin or one of `apiOrigins`. */
@@ -206,7 +198,7 @@ export class TokenManager {
 	readonly #fetchAuthority: FetchAuthority = {
 		isAllowedUrl: (url) => this.isAllowedUrl(url),
 		getAccessToken: (options) => this.getAccessToken(options),
-		onNotRetried: (url) => this.#warn('request-not-retried', `A 401 from ${url} was not retried: its body was a stream and cannot be sent twice`),
+		onNotRetried: (url) => this.#warn('request-not-retried', `401 from ${url} not retried: stream body`),
 	};
 
 	/**
@@ -226,9 +218,9 @@ export class TokenManager {
 		const refreshToken = stored?.refreshToken ?? memoryToken;
 		if (refreshToken !== undefined && this.#options.revocationEndpoint !== undefined) {
 			try {
-				await revokeRefreshToken(this.#options, refreshToken);
+				await revoke(this.#options, refreshToken);
 			} catch (error) {
-				this.#warn('revocation-failed', 'The refresh token could not be revoked', error);
+				this.#warn('revocation-failed', 'revocation failed', error);
 			}
 		}
 	}
@@ -238,7 +230,7 @@ export class TokenManager {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
 		this.#invalidate();
-		this.#alive.abort(new SignedOutError('This token manager was destroyed'));
+		this.#alive.abort(new SignedOutError('destroyed'));
 		this.#cancelTimer?.();
 		this.#stopWakeEvents();
 		this.#channel.close();
@@ -249,9 +241,9 @@ export class TokenManager {
 		// Let the caller subscribe first: every start-up event is emitted after construction returns.
 		await Promise.resolve();
 		if (typeof indexedDB === 'undefined') {
-			this.#useMemory('IndexedDB is not available');
+			this.#useMemory('no IndexedDB');
 		} else if (this.#options.encryptStorage && typeof crypto?.subtle?.encrypt !== 'function') {
-			this.#useMemory('WebCrypto is not available (an insecure context?), so the refresh token cannot be encrypted');
+			this.#useMemory('no WebCrypto (insecure context?)');
 		}
 
 		const stored = await this.#load();
@@ -278,10 +270,10 @@ export class TokenManager {
 			return await this.#store.load();
 		} catch (error) {
 			if (!(error instanceof StorageError) || error.problem === 'unavailable' || error.problem === 'write-failed') {
-				this.#useMemory('IndexedDB cannot be used', error);
+				this.#useMemory('IndexedDB unusable', error);
 			} else {
 				await this.#clearStore();
-				this.#warn('storage-discarded', `The stored session was discarded (${error.problem})`, error);
+				this.#warn('storage-discarded', `stored session discarded: ${error.problem}`, error);
 			}
 
 			return undefined;
@@ -298,10 +290,11 @@ export class TokenManager {
 			if (this.#store.persistent) return stored;
 		}
 
-		const own = this.#session && toStored(this.#session);
+		const s = this.#session;
+		const own = s?.refreshToken && {...s.gen, refreshToken: s.refreshToken, refreshExpiresAt: s.refreshExpiresAt};
 		// The memory store compares generations on write: give it the one this refresh starts from.
 		if (own) await this.#store.replace(own, undefined);
-		return own;
+		return own || undefined;
 	}
 
 	/** Write to storage; a failed write keeps the session in this tab's memory instead. */
@@ -312,7 +305,7 @@ export class TokenManager {
 			if (!(error instanceof StorageError)) throw error;
 			// Leave no stale refresh token behind for another tab to reuse.
 			await this.#clearStore();
-			this.#useMemory('The session could not be written to IndexedDB', error);
+			this.#useMemory('IndexedDB write failed', error);
 			return this.#store.replace(session, undefined);
 		}
 	}
@@ -324,21 +317,12 @@ export class TokenManager {
 	#useMemory(message: string, error?: unknown): void {
 		if (!this.#store.persistent) return;
 		this.#store = createMemoryStore();
-		this.#warn('storage-unavailable', `${message}: the session is kept in this tab's memory only`, error);
+		this.#warn('storage-unavailable', `${message}: session kept in this tab only`, error);
 	}
 
-	#newSession(gen: Generation, refresh: RefreshPart, tokens?: AccessPart): Session {
-		const session: Session = {
-			gen: {sid: gen.sid, n: gen.n},
-			refreshToken: refresh.refreshToken,
-			refreshExpiresAt: refresh.refreshExpiresAt,
-			accessToken: undefined,
-			expiresAt: undefined,
-			refreshAt: undefined,
-			scope: undefined,
-			idToken: undefined,
-			warned: false,
-		};
+	/** A session of generation `gen` with this refresh token and, when given, this access token. */
+	#newSession(gen: Generation, refresh: Pick<Session, 'refreshToken' | 'refreshExpiresAt'>, tokens?: AccessPart): Session {
+		const session: Session = {gen: {sid: gen.sid, n: gen.n}, refreshToken: refresh.refreshToken, refreshExpiresAt: refresh.refreshExpiresAt};
 		if (tokens) this.#setAccessToken(session, tokens);
 		return session;
 	}
@@ -346,7 +330,7 @@ export class TokenManager {
 	#setAccessToken(session: Session, tokens: AccessPart): void {
 		session.accessToken = tokens.accessToken;
 		session.expiresAt = tokens.expiresAt;
-		session.refreshAt = refreshTime(tokens.expiresAt, Date.now(), this.#options.leewayMs);
+		session.refreshAt = refreshTime(tokens.expiresAt, Date.now(), this.#options.refreshLeewaySeconds * 1000);
 		session.scope = tokens.scope ?? session.scope;
 		session.idToken = tokens.idToken ?? session.idToken;
 	}
@@ -375,7 +359,7 @@ export class TokenManager {
 	/** Drop whatever is in flight: its result, if it ever comes, belongs to a session that is gone. */
 	#invalidate(): void {
 		this.#epoch++;
-		this.#inflightAbort?.abort(new SignedOutError('The session changed while a refresh was in flight'));
+		this.#inflightAbort?.abort(new SignedOutError('session changed'));
 		this.#inflightAbort = undefined;
 		this.#inflight = undefined;
 		this.#backoff = undefined;
@@ -479,9 +463,9 @@ export class TokenManager {
 		// Persist the rotated refresh token before the new access token is handed out.
 		const written = epoch === this.#epoch && await this.#write(next, stored);
 		if (!written || epoch !== this.#epoch) {
-			this.#warn('result-discarded', 'A refresh finished after the session ended; its result was dropped');
+			this.#warn('result-discarded', 'refresh result dropped: session ended');
 			if (tokens.refreshToken !== undefined) {
-				void revokeRefreshToken(this.#options, tokens.refreshToken).catch(() => {});
+				revoke(this.#options, tokens.refreshToken).catch(() => {});
 			}
 
 			return;
@@ -494,7 +478,7 @@ export class TokenManager {
 		this.#setAccessToken(session, tokens);
 		this.#backoff = undefined;
 		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'refresh'});
-		this.#channel.post({type: 'tokens', login: false, gen: session.gen, tokens: shareable(session)});
+		this.#channel.post({type: 'tokens', login: false, gen: session.gen, tokens: session as SharedTokens});
 	}
 
 	/** Take over the refresh token another tab stored; keep the old access token until a newer one arrives. */
@@ -595,9 +579,8 @@ export class TokenManager {
 
 			case 'token-request': {
 				const s = this.#session;
-				const tokens = s && !isExpired(s) ? shareable(s) : undefined;
-				if (s && tokens && this.#channel.carriesTokens) {
-					this.#channel.post({type: 'token-response', id: message.id, gen: s.gen, tokens});
+				if (s?.accessToken && !isExpired(s)) {
+					this.#channel.post({type: 'token-response', id: message.id, gen: s.gen, tokens: s as SharedTokens});
 				}
 
 				break;
@@ -659,12 +642,12 @@ export class TokenManager {
 			return;
 		}
 
-		const warnAt = s.refreshExpiresAt === undefined ? undefined : s.refreshExpiresAt - this.#options.refreshTokenWarningMs;
+		const warnAt = s.refreshExpiresAt === undefined ? undefined : s.refreshExpiresAt - this.#options.refreshTokenWarningSeconds * 1000;
 		if (warnAt !== undefined && now >= warnAt && !s.warned) {
 			s.warned = true;
 			this.#events.emit('warning', {
 				code: 'refresh-token-expiring',
-				message: 'The refresh token expires soon; the user will have to sign in again',
+				message: 'refresh token expires soon',
 				expiresAt: s.refreshExpiresAt,
 			});
 		}
@@ -691,8 +674,13 @@ export class TokenManager {
 	}
 
 	#assertAlive(): void {
-		if (this.#destroyed) throw new SignedOutError('This token manager was destroyed');
+		if (this.#destroyed) throw new SignedOutError('destroyed');
 	}
+}
+
+/** Revocation happens at logout only: its code is loaded then. */
+async function revoke(options: ResolvedOptions, refreshToken: string): Promise<void> {
+	return (await import('../refresh/revoke.js')).revokeRefreshToken(options, refreshToken);
 }
 
 /** Refresh at expiry minus leeway minus jitter; the leeway never exceeds half the lifetime. */
@@ -709,23 +697,6 @@ function isDue(session: Session): boolean {
 
 function isExpired(session: Session): boolean {
 	return session.expiresAt !== undefined && Date.now() >= session.expiresAt;
-}
-
-function toStored(session: Session): StoredSession | undefined {
-	if (session.refreshToken === undefined) return undefined;
-	return {...session.gen, refreshToken: session.refreshToken, refreshExpiresAt: session.refreshExpiresAt};
-}
-
-function shareable(session: Session): SharedTokens | undefined {
-	if (session.accessToken === undefined) return undefined;
-	return {
-		accessToken: session.accessToken,
-		expiresAt: session.expiresAt,
-		refreshToken: session.refreshToken,
-		refreshExpiresAt: session.refreshExpiresAt,
-		scope: session.scope,
-		idToken: session.idToken,
-	};
 }
 
 export function createTokenManager(options: unknown): TokenManager {

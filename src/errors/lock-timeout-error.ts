@@ -6,6 +6,6 @@ import {TokenBatonError} from './token-baton-error.js';
  */
 export class LockTimeoutError extends TokenBatonError {
 	constructor(lockName: string, timeoutMs: number) {
-		super('ERR_LOCK_TIMEOUT', `The refresh lock "${lockName}" was not granted within ${timeoutMs} ms`);
+		super('ERR_LOCK_TIMEOUT', `lock "${lockName}" not granted within ${timeoutMs} ms`);
 	}
 }

@@ -15,7 +15,7 @@ export class OAuthError extends TokenBatonError {
 	readonly status: number | undefined;
 
 	constructor(error: string, options: {description?: string; status?: number} = {}) {
-		super('ERR_OAUTH', `The authorization server refused the refresh: ${error}`);
+		super('ERR_OAUTH', `refresh refused: ${error}`);
 		this.error = error;
 		this.errorDescription = options.description;
 		this.status = options.status;

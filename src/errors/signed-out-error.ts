@@ -2,7 +2,7 @@ import {TokenBatonError} from './token-baton-error.js';
 
 /** There is no session: nobody signed in, or the session ended (logout, revoked refresh token…). */
 export class SignedOutError extends TokenBatonError {
-	constructor(message = 'Not signed in') {
+	constructor(message = 'signed out') {
 		super('ERR_SIGNED_OUT', message);
 	}
 }

@@ -4,7 +4,7 @@ import {timeoutSignal} from '../utils/abort.js';
 /** RFC 7009 revocation of a refresh token. Rejects on a network error or a non-2xx answer. */
 export async function revokeRefreshToken(options: ResolvedOptions, refreshToken: string): Promise<void> {
 	if (options.revocationEndpoint === undefined) return;
-	const timeout = timeoutSignal(options.requestTimeoutMs);
+	const timeout = timeoutSignal(options.requestTimeoutSeconds * 1000);
 	try {
 		const body = new URLSearchParams({token: refreshToken, token_type_hint: 'refresh_token'});
 		if (options.clientId !== undefined) body.set('client_id', options.clientId);
@@ -17,7 +17,7 @@ export async function revokeRefreshToken(options: ResolvedOptions, refreshToken:
 			// Let the request finish when logout navigates away from the page.
 			keepalive: true,
 		});
-		if (!response.ok) throw new Error(`The revocation endpoint answered ${response.status}`);
+		if (!response.ok) throw new Error(`revocation endpoint: HTTP ${response.status}`);
 	} finally {
 		timeout.clear();
 	}

@@ -18,7 +18,7 @@ const MAX_BODY_CHARS = 256 * 1024;
  */
 export async function requestTokens(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<TokenSet> {
 	const sentAt = Date.now();
-	const timeout = timeoutSignal(options.requestTimeoutMs, signal);
+	const timeout = timeoutSignal(options.requestTimeoutSeconds * 1000, signal);
 	try {
 		const json = options.refresh
 			? await abortable(callRefreshFunction(options.refresh, refreshToken, timeout.signal), timeout.signal)
@@ -26,12 +26,12 @@ export async function requestTokens(options: ResolvedOptions, refreshToken: stri
 		return parseTokenResponse(json, sentAt);
 	} catch (error) {
 		if (timeout.timedOut()) {
-			throw new TransientRefreshError('timeout', `The refresh did not finish within ${options.requestTimeoutMs} ms`, {cause: error});
+			throw new TransientRefreshError('timeout', `refresh timed out after ${options.requestTimeoutSeconds} s`, {cause: error});
 		}
 
 		if (signal.aborted) throw signal.reason;
 		if (error instanceof TokenBatonError) throw error;
-		throw new TransientRefreshError('network', 'The refresh request failed', {cause: error});
+		throw new TransientRefreshError('network', 'refresh request failed', {cause: error});
 	} finally {
 		timeout.clear();
 	}
@@ -62,7 +62,7 @@ function errorFor(response: Response, text: string): TokenBatonError {
 	const {status} = response;
 	if (status === 408 || status === 429 || status >= 500) {
 		const reason = status === 429 ? 'rate-limited' : 'server';
-		const error = new TransientRefreshError(reason, `The token endpoint answered ${status}`, {status});
+		const error = new TransientRefreshError(reason, `token endpoint: HTTP ${status}`, {status});
 		const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
 		if (retryAfterMs !== undefined) error.retryAt = Date.now() + retryAfterMs;
 		return error;
@@ -71,7 +71,7 @@ function errorFor(response: Response, text: string): TokenBatonError {
 	const oauth = readOAuthError(text);
 	if (oauth) return new OAuthError(oauth.error, {description: oauth.description, status});
 	// A 4xx that is not an OAuth error (a proxy, a captive portal, a wrong URL): keep the session.
-	return new InvalidResponseError(`The token endpoint answered ${status} without an OAuth error`);
+	return new InvalidResponseError(`token endpoint: HTTP ${status}, not an OAuth error`);
 }
 
 function readOAuthError(text: string): {error: string; description: string | undefined} | undefined {
@@ -92,7 +92,7 @@ function readOAuthError(text: string): {error: string; description: string | und
 async function readBody(response: Response): Promise<string> {
 	const text = await response.text();
 	if (text.length > MAX_BODY_CHARS) {
-		throw new InvalidResponseError(`The token endpoint's response is ${text.length} characters long`);
+		throw new InvalidResponseError('token endpoint: response too large');
 	}
 
 	return text;
@@ -102,6 +102,6 @@ function parseJson(text: string): unknown {
 	try {
 		return JSON.parse(text);
 	} catch (error) {
-		throw new InvalidResponseError('The token endpoint did not answer with JSON', {cause: error});
+		throw new InvalidResponseError('token endpoint: not JSON', {cause: error});
 	}
 }

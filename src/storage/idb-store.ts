@@ -62,9 +62,9 @@ async function encode(session: StoredSession, name: string, encrypt: boolean, st
 }
 
 async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession> {
-	if (!isRecord(value)) throw new StorageError('corrupt', 'The stored session is not a token-baton record');
+	if (!isRecord(value)) throw new StorageError('corrupt', 'stored session: not a token-baton record');
 	if (value.name !== name) {
-		throw new StorageError('foreign', `The stored session belongs to manager "${value.name}", not "${name}"`);
+		throw new StorageError('foreign', `stored session: belongs to "${value.name}"`);
 	}
 
 	const session = {
@@ -74,15 +74,15 @@ async function decode(value: unknown, name: string, store: UseStore): Promise<St
 	};
 	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
 	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) {
-		throw new StorageError('corrupt', 'The stored session has neither a sealed nor a plain refresh token');
+		throw new StorageError('corrupt', 'stored session: no refresh token');
 	}
 
 	const key = await guard('unavailable', () => get<unknown>(CRYPTO_KEY, store));
-	if (!isCryptoKey(key)) throw new StorageError('undecryptable', 'The key that sealed the stored session is gone');
+	if (!isCryptoKey(key)) throw new StorageError('undecryptable', 'stored session: its key is gone');
 	try {
 		return {...session, refreshToken: await open(key, {iv: value.iv, data: value.data}, context(value))};
 	} catch (error) {
-		throw new StorageError('undecryptable', 'The stored session cannot be decrypted', {cause: error});
+		throw new StorageError('undecryptable', 'stored session: cannot be decrypted', {cause: error});
 	}
 }
 
@@ -127,6 +127,6 @@ async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => P
 		return await action();
 	} catch (error) {
 		if (error instanceof StorageError) throw error;
-		throw new StorageError(problem, `IndexedDB ${problem === 'unavailable' ? 'cannot be read' : 'write failed'}`, {cause: error});
+		throw new StorageError(problem, `IndexedDB: ${problem}`, {cause: error});
 	}
 }

@@ -33,48 +33,33 @@ const MAX_ID = 200;
 
 /** The message, if `data` is a well-formed message of this protocol from another tab; otherwise undefined. */
 export function readMessage(data: unknown, ownTabId: string): Envelope | undefined {
-	if (!isObject(data) || data.protocol !== PROTOCOL || data.v !== VERSION) return undefined;
-	if (!isId(data.from) || data.from === ownTabId) return undefined;
-	switch (data.type) {
-		case 'tokens': {
-			if (typeof data.login !== 'boolean' || !isGeneration(data.gen)) return undefined;
-			if (data.tokens !== undefined && !isSharedTokens(data.tokens)) return undefined;
-			return pick(data, {type: 'tokens', login: data.login, gen: copyGeneration(data.gen), tokens: data.tokens && copyTokens(data.tokens)});
-		}
-
-		case 'signed-out': {
-			if (!isId(data.reason)) return undefined;
-			return pick(data, {type: 'signed-out', reason: data.reason});
-		}
-
-		case 'token-request': {
-			if (!isId(data.id)) return undefined;
-			return pick(data, {type: 'token-request', id: data.id});
-		}
-
-		case 'token-response': {
-			if (!isId(data.id) || !isGeneration(data.gen) || !isSharedTokens(data.tokens)) return undefined;
-			return pick(data, {type: 'token-response', id: data.id, gen: copyGeneration(data.gen), tokens: copyTokens(data.tokens)});
-		}
-
-		default: {
-			return undefined;
-		}
-	}
+	if (!isObject(data) || data.protocol !== PROTOCOL || data.v !== VERSION || !isId(data.from) || data.from === ownTabId) return undefined;
+	const {type, id, reason, login} = data;
+	const gen = readGeneration(data.gen);
+	// null: present but malformed.
+	const tokens = data.tokens === undefined ? undefined : readTokens(data.tokens);
+	const valid = type === 'tokens' ? typeof login === 'boolean' && gen && tokens !== null
+		: type === 'signed-out' ? isId(reason)
+		: type === 'token-request' ? isId(id)
+		: type === 'token-response' && isId(id) && gen && tokens;
+	// Rebuilt from the checked fields only: nothing else a sender put in reaches the manager.
+	return valid ? {protocol: PROTOCOL, v: VERSION, from: data.from, type, id, reason, login, gen, tokens} as Envelope : undefined;
 }
 
-// Rebuilt from the checked fields only: nothing else a sender put in reaches the manager.
-function pick(data: Record<string, unknown>, message: TabMessage): Envelope {
-	return {...message, protocol: PROTOCOL, v: VERSION, from: data.from as string};
+function readGeneration(value: unknown): Generation | undefined {
+	if (!isObject(value) || !isId(value.sid) || !Number.isSafeInteger(value.n) || (value.n as number) < 0) return undefined;
+	return {sid: value.sid, n: value.n as number};
 }
 
-function copyGeneration({sid, n}: Generation): Generation {
-	return {sid, n};
-}
-
-function copyTokens(tokens: SharedTokens): SharedTokens {
-	const {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} = tokens;
-	return {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken};
+function readTokens(value: unknown): SharedTokens | null {
+	if (!isObject(value)) return null;
+	const {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} = value;
+	const valid = isToken(accessToken)
+		&& isTime(expiresAt) && isTime(refreshExpiresAt)
+		&& (refreshToken === undefined || isToken(refreshToken))
+		&& (idToken === undefined || isToken(idToken))
+		&& (scope === undefined || (typeof scope === 'string' && scope.length <= MAX_TOKEN));
+	return valid ? {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} as SharedTokens : null;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -85,24 +70,10 @@ function isId(value: unknown): value is string {
 	return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID;
 }
 
-function isGeneration(value: unknown): value is Generation {
-	return isObject(value) && isId(value.sid) && typeof value.n === 'number' && Number.isSafeInteger(value.n) && value.n >= 0;
-}
-
 function isToken(value: unknown): value is string {
-	return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN && /^[\x21-\x7E]+$/.test(value);
+	return typeof value === 'string' && value.length <= MAX_TOKEN && /^[\x21-\x7E]+$/.test(value);
 }
 
-function isTime(value: unknown): value is number | undefined {
-	return value === undefined || (typeof value === 'number' && Number.isFinite(value));
-}
-
-function isSharedTokens(value: unknown): value is SharedTokens {
-	if (!isObject(value)) return false;
-	return isToken(value.accessToken)
-		&& isTime(value.expiresAt)
-		&& (value.refreshToken === undefined || isToken(value.refreshToken))
-		&& isTime(value.refreshExpiresAt)
-		&& (value.scope === undefined || (typeof value.scope === 'string' && value.scope.length <= MAX_TOKEN))
-		&& (value.idToken === undefined || isToken(value.idToken));
+function isTime(value: unknown): boolean {
+	return value === undefined || Number.isFinite(value);
 }

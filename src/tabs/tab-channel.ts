@@ -36,44 +36,13 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 	return openStorageBackedChannel(channelName, receive, envelope);
 }
 
+/** Loaded only where there is no native BroadcastChannel, together with broadcast-channel itself. */
 function openStorageBackedChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
-	let closed = false;
-	const loading = import('broadcast-channel').then(({BroadcastChannel: FallbackChannel}) => {
-		const channel = new FallbackChannel<unknown>(channelName);
-		channel.onmessage = receive;
-		return channel;
-	}).catch(() => undefined);
-
+	const loading = import('./storage-backed-channel.js').then((module) => module.openStorageBackedChannel(channelName, receive, envelope));
 	return {
 		carriesTokens: false,
-		post(message) {
-			const notice = withoutTokens(message);
-			if (!notice) return;
-			void loading.then((channel) => {
-				if (!closed) void channel?.postMessage(envelope(notice)).catch(() => {});
-			});
-		},
-		close() {
-			closed = true;
-			void loading.then((channel) => channel?.close());
-		},
+		// Offline, the chunk may fail to load: tabs then simply do not hear each other.
+		post: (message) => void loading.then((channel) => channel.post(message), () => {}),
+		close: () => void loading.then((channel) => channel.close(), () => {}),
 	};
-}
-
-/** The part of a message that may be written to storage, or undefined when nothing is left. */
-function withoutTokens(message: TabMessage): TabMessage | undefined {
-	switch (message.type) {
-		case 'tokens': {
-			return {type: 'tokens', login: message.login, gen: message.gen};
-		}
-
-		case 'signed-out': {
-			return message;
-		}
-
-		default: {
-			// Requests for tokens are pointless where no token may be sent back.
-			return undefined;
-		}
-	}
 }

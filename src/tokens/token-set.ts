@@ -26,16 +26,16 @@ const TOKEN_PATTERN = /^[\x21-\x7E]+$/;
  */
 export function parseTokenResponse(json: unknown, receivedAt: number): TokenSet {
 	if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-		throw new InvalidResponseError('The token response is not a JSON object');
+		throw new InvalidResponseError('token response: not an object');
 	}
 
 	const body = json as Record<string, unknown>;
 	const accessToken = tokenField(body, 'access_token');
-	if (accessToken === undefined) throw new InvalidResponseError('The token response has no access_token');
+	if (accessToken === undefined) throw new InvalidResponseError('token response: no access_token');
 
 	const tokenType = body.token_type;
 	if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-		throw new InvalidResponseError('The token response has a token_type other than "Bearer"');
+		throw new InvalidResponseError('token response: token_type is not Bearer');
 	}
 
 	const expiresIn = seconds(body, 'expires_in');
@@ -63,7 +63,7 @@ function tokenField(body: Record<string, unknown>, key: string): string | undefi
 	const value = stringField(body, key);
 	if (value === undefined) return undefined;
 	if (value.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(value)) {
-		throw new InvalidResponseError(`The token response has a malformed ${key}`);
+		throw new InvalidResponseError(`token response: invalid ${key}`);
 	}
 
 	return value;
@@ -73,7 +73,7 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
 	if (!hasOwn(body, key) || body[key] === undefined || body[key] === null) return undefined;
 	const value = body[key];
 	if (typeof value !== 'string' || value === '') {
-		throw new InvalidResponseError(`The token response has a ${key} that is not a non-empty string`);
+		throw new InvalidResponseError(`token response: invalid ${key}`);
 	}
 
 	return value;
@@ -85,7 +85,7 @@ function seconds(body: Record<string, unknown>, key: string): number | undefined
 	// Some servers (older Azure AD among them) send lifetimes as numeric strings.
 	const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-		throw new InvalidResponseError(`The token response has a ${key} that is not a number of seconds`);
+		throw new InvalidResponseError(`token response: invalid ${key}`);
 	}
 
 	return value;

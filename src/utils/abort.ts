@@ -8,7 +8,7 @@ export function timeoutSignal(ms: number, parent?: AbortSignal): {signal: AbortS
 	const onAbort = () => controller.abort(parent?.reason);
 	const timer = setTimeout(() => {
 		timedOut = true;
-		controller.abort(new DOMException('The request timed out', 'TimeoutError'));
+		controller.abort(new DOMException('timed out', 'TimeoutError'));
 	}, ms);
 	if (parent?.aborted) onAbort();
 	else parent?.addEventListener('abort', onAbort, {once: true});

@@ -251,7 +251,7 @@ describe('auth.fetch: inputs and what passes through', () => {
 		sleepFor(2 * HOUR);
 		const controller = new AbortController();
 		const pending = auth.fetch(`${API_ORIGIN}/me`, {signal: controller.signal});
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1), {timeout: 5000});
 		const reason = new DOMException('navigated away', 'AbortError');
 		controller.abort(reason);
 		await expect(pending).rejects.toBe(reason);
@@ -468,7 +468,7 @@ describe('auth.fetch: one retry after a 401', () => {
 		});
 		const controller = new AbortController();
 		const pending = auth.fetch(`${API_ORIGIN}/me`, {signal: controller.signal});
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1), {timeout: 5000});
 		const reason = new Error('cancelled');
 		controller.abort(reason);
 		await expect(pending).rejects.toBe(reason);

@@ -165,7 +165,7 @@ describe('token-baton/ky: inputs, options and what passes through', () => {
 		sleepFor(2 * HOUR);
 		const controller = new AbortController();
 		const pending = http.get(`${API_ORIGIN}/me`, {signal: controller.signal});
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1), {timeout: 5000});
 		const reason = new DOMException('navigated away', 'AbortError');
 		controller.abort(reason);
 		await expect(pending).rejects.toBe(reason);

@@ -63,7 +63,7 @@ describe('transient refresh errors keep the session', () => {
 		for (let i = 0; i < 100; i++) server().respondNext(respond);
 		// Refresh due at 600 − 60 s.
 		await advance(540_000);
-		await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
+		await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), {timeout: 5000});
 		expect(errors[0]?.error).toBeInstanceOf(TransientRefreshError);
 		expect(errors[0]?.error).toMatchObject({code: 'ERR_REFRESH_TRANSIENT', reason});
 		expect(auth.state).toBe('signed-in');
@@ -133,7 +133,7 @@ describe('transient refresh errors keep the session', () => {
 		random.mockReturnValue(0.5);
 		server().respondNext(() => HttpResponse.error());
 		await advance(500);
-		await vi.waitFor(() => expect(delays).toEqual([500, 2000]));
+		await vi.waitFor(() => expect(delays).toEqual([500, 2000]), {timeout: 5000});
 	});
 
 	test('no attempt before Retry-After has passed, even when the browser comes back online', async () => {
@@ -147,7 +147,7 @@ describe('transient refresh errors keep the session', () => {
 		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(TransientRefreshError);
 		expect(server().refreshCalls).toHaveLength(1);
 		await advance(1000);
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2), {timeout: 5000});
 		await expect(auth.getAccessToken()).resolves.toBe('at-2');
 	});
 
@@ -160,7 +160,7 @@ describe('transient refresh errors keep the session', () => {
 		await advance(29_000);
 		expect(server().refreshCalls).toHaveLength(1);
 		await advance(1000);
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2), {timeout: 5000});
 	});
 
 	test('coming back online retries at once instead of waiting out the backoff', async () => {
@@ -170,12 +170,12 @@ describe('transient refresh errors keep the session', () => {
 		server().respondNext(() => HttpResponse.error(), () => HttpResponse.error());
 		await auth.getAccessToken().catch(() => {});
 		await advance(2000);
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2), {timeout: 5000});
 		// The next backoff is up to 4 s; the network returns after 1 s.
 		await advance(1000);
 		window.dispatchEvent(new Event('online'));
 		await settle();
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(3));
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(3), {timeout: 5000});
 		await expect(auth.getAccessToken()).resolves.toBe('at-2');
 	});
 });

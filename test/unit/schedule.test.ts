@@ -7,7 +7,7 @@ const server = useTokenServer();
 
 /** Waits (on real time) until the server has seen `count` refresh requests, and checks it stays there. */
 async function expectRefreshes(count: number): Promise<void> {
-	await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(count));
+	await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(count), {timeout: 5000});
 	await settle();
 	expect(server().refreshCalls).toHaveLength(count);
 }

@@ -39,6 +39,8 @@ describe('the tab channel', () => {
 		channel.post({type: 'token-request', id: 'q'});
 		channel.post({type: 'token-response', id: 'q', gen: {sid: 's', n: 1}, tokens});
 		channel.post({type: 'signed-out', reason: 'logout'});
+		// The fallback loads lazily: wait for it, then give any stray post time to show up.
+		await vi.waitFor(() => expect(posted).toHaveLength(3), {timeout: 5000});
 		await settle();
 		channel.close();
 		expect(posted.map((message) => (message as {type: string}).type)).toEqual(['tokens', 'tokens', 'signed-out']);
@@ -51,7 +53,7 @@ describe('the tab channel', () => {
 		const sender = new BroadcastChannel('token-baton:echo-test');
 		sender.postMessage({protocol: 'token-baton', v: 1, from: 'tab-1', type: 'signed-out', reason: 'logout'});
 		sender.postMessage({protocol: 'token-baton', v: 1, from: 'tab-2', type: 'signed-out', reason: 'logout'});
-		await vi.waitFor(() => expect(received).toHaveLength(1));
+		await vi.waitFor(() => expect(received).toHaveLength(1), {timeout: 5000});
 		expect(received[0]).toMatchObject({from: 'tab-2'});
 		sender.close();
 		mine.close();

@@ -1,0 +1,81 @@
+import {build, type Metafile} from 'esbuild';
+import {brotliCompressSync, gzipSync} from 'node:zlib';
+
+/** The size budget of SPEC.md ("Packaging"). The one place that holds these numbers. */
+export const SIZE_BUDGET = {
+	/** What an app loads at start: the entry chunk and the chunks it imports statically. */
+	startGzip: 7 * 1024,
+	/** Everything reachable, lazily loaded fallbacks included. */
+	totalGzip: 12 * 1024,
+};
+
+export type Size = {minified: number; gzip: number; brotli: number};
+export type BundleSize = {
+	/** The entry chunk plus its static imports: what the app pays at start. */
+	start: Size;
+	/** Every chunk, lazy ones included. */
+	total: Size;
+	/** Input files by bytes in the output, largest first. */
+	inputs: Array<{path: string; bytes: number}>;
+};
+
+/**
+ * Bundle `code` (an app's import of the package) the way an app's bundler would: esbuild,
+ * browser, ESM, minified, code splitting on, runtime dependencies included, `external`
+ * left out. Nothing is written to disk.
+ */
+export async function measureBundle(code: string, options: {resolveDir: string; external?: string[]}): Promise<BundleSize> {
+	const result = await build({
+		stdin: {contents: code, resolveDir: options.resolveDir, loader: 'ts'},
+		bundle: true,
+		format: 'esm',
+		splitting: true,
+		minify: true,
+		platform: 'browser',
+		target: 'es2022',
+		outdir: '/virtual-out',
+		write: false,
+		metafile: true,
+		external: options.external ?? [],
+		logLevel: 'silent',
+	});
+	const contents = new Map(result.outputFiles.map((file) => [relative(file.path), file.contents]));
+	const outputs = Object.entries(result.metafile.outputs);
+	const entry = outputs.find(([, output]) => output.entryPoint !== undefined);
+	if (!entry) throw new Error('esbuild produced no entry chunk');
+	const startFiles = staticClosure(entry[0], result.metafile);
+	const sizeOf = (files: Iterable<string>): Size => {
+		const bytes = Buffer.concat([...files].map((file) => Buffer.from(contents.get(relative(file)) ?? new Uint8Array())));
+		return {minified: bytes.length, gzip: gzipSync(bytes, {level: 9}).length, brotli: brotliCompressSync(bytes).length};
+	};
+
+	const inputs = new Map<string, number>();
+	for (const [, output] of outputs) {
+		for (const [path, input] of Object.entries(output.inputs)) inputs.set(path, (inputs.get(path) ?? 0) + input.bytesInOutput);
+	}
+
+	return {
+		start: sizeOf(startFiles),
+		total: sizeOf(outputs.map(([file]) => file).filter((file) => file.endsWith('.js'))),
+		inputs: [...inputs].map(([path, bytes]) => ({path, bytes})).sort((a, b) => b.bytes - a.bytes),
+	};
+}
+
+/** The entry chunk and every chunk reachable from it through static imports. */
+function staticClosure(entry: string, metafile: Metafile): Set<string> {
+	const seen = new Set<string>();
+	const visit = (file: string) => {
+		if (seen.has(file)) return;
+		seen.add(file);
+		for (const imported of metafile.outputs[file]?.imports ?? []) {
+			if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+		}
+	};
+
+	visit(entry);
+	return seen;
+}
+
+function relative(path: string): string {
+	return path.replace(/^.*virtual-out\//, '');
+}
