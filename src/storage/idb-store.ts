@@ -1,4 +1,4 @@
-import {createStore, del, get, set, update, type UseStore} from 'idb-keyval';
+import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
 import {StorageError} from '../errors/storage-error.js';
 import {generateKey, open, seal} from './encryption.js';
 import type {Generation, SessionStore, StoredSession} from './stored-session.js';
@@ -23,7 +23,7 @@ type StoredRecord = {
 
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
 export function createIdbStore(name: string, encrypt: boolean): SessionStore {
-	const store = createStore(`token-baton:${name}`, 'session');
+	const store = openStore(`token-baton:${name}`, 'session');
 	return {
 		persistent: true,
 		async load() {
@@ -45,6 +45,35 @@ export function createIdbStore(name: string, encrypt: boolean): SessionStore {
 		async clear() {
 			await guard('write-failed', () => del(SESSION_KEY, store));
 		},
+	};
+}
+
+/**
+ * idb-keyval's store, plus one thing it lacks: when another tab deletes or upgrades the
+ * database, this tab closes its connection instead of blocking that tab, and reopens on
+ * next use.
+ */
+function openStore(dbName: string, storeName: string): UseStore {
+	let connection: Promise<IDBDatabase> | undefined;
+	const connect = () => {
+		const request = indexedDB.open(dbName);
+		request.onupgradeneeded = () => request.result.createObjectStore(storeName);
+		const opened = promisifyRequest(request);
+		opened.then((db) => {
+			db.onversionchange = db.onclose = () => {
+				db.close();
+				if (connection === opened) connection = undefined;
+			};
+		}, () => {
+			if (connection === opened) connection = undefined;
+		});
+		return opened;
+	};
+
+	return async (mode, callback) => {
+		connection ??= connect();
+		const db = await connection;
+		return callback(db.transaction(storeName, mode).objectStore(storeName));
 	};
 }
 

@@ -188,3 +188,20 @@ describe('storage failing under a live session', () => {
 		expect(server().refreshCalls.map((call) => call.refreshToken)).toEqual(['rt-1']);
 	});
 });
+
+describe('the database deleted from another tab', () => {
+	test('is not blocked by this tab, and this tab ends its session at the next refresh', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		const deletion = indexedDB.deleteDatabase('token-baton:default');
+		const outcome = await new Promise<string>((resolve) => {
+			deletion.onsuccess = () => resolve('deleted');
+			deletion.onblocked = () => resolve('blocked');
+		});
+		expect(outcome).toBe('deleted');
+		const signedOut = record(auth, 'signed-out');
+		await expect(auth.getAccessToken()).rejects.toMatchObject({code: 'ERR_SIGNED_OUT'});
+		expect(signedOut).toEqual([{reason: 'session-removed'}]);
+		expect(server().refreshCalls).toHaveLength(0);
+	});
+});
