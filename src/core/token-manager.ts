@@ -21,8 +21,10 @@ import {abortable} from '../utils/abort.js';
 import {backoffDelay} from '../utils/backoff.js';
 import {Emitter} from '../utils/emitter.js';
 import {randomId} from '../utils/random-id.js';
+import type {TokenManagerOptions} from '../types/options.js';
 import {resolveOptions, type ResolvedOptions} from './options.js';
 
+/** `auth.state`: `'loading'` until `ready` resolves, then whether there is a session. */
 export type AuthState = 'loading' | 'signed-in' | 'signed-out';
 
 /** What the app may read about the current session. The access token is not part of it. */
@@ -97,7 +99,7 @@ export class TokenManager {
 	/** Aborted by destroy(): cancels requests that nobody will ever read. */
 	readonly #alive = new AbortController();
 
-	constructor(options: unknown) {
+	constructor(options: TokenManagerOptions) {
 		this.#options = resolveOptions(options);
 		const {name} = this.#options;
 		this.#store = createIdbStore(name, this.#options.encryptStorage);
@@ -699,6 +701,21 @@ function isExpired(session: Session): boolean {
 	return session.expiresAt !== undefined && Date.now() >= session.expiresAt;
 }
 
-export function createTokenManager(options: unknown): TokenManager {
+/**
+ * Create the token manager of this tab. Invalid options throw `InvalidOptionError` naming
+ * the option. Managers with the same `name` in other tabs of the origin work as one.
+ *
+ * @example
+ * ```ts
+ * const auth = createTokenManager({
+ *   tokenEndpoint: 'https://auth.example.com/oauth/token',
+ *   clientId: 'my-spa',
+ *   apiOrigins: ['https://api.example.com'],
+ * });
+ * await auth.ready;
+ * const response = await auth.fetch('https://api.example.com/me');
+ * ```
+ */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
 	return new TokenManager(options);
 }

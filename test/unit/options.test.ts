@@ -1,11 +1,12 @@
 import {describe, expect, test} from 'vitest';
-import {createTokenManager, InvalidOptionError} from '../../src/index.js';
+import {createTokenManager, InvalidOptionError, type TokenManagerOptions} from '../../src/index.js';
 
 const valid = {tokenEndpoint: 'https://auth.example.test/token', clientId: 'spa'};
 
 function optionError(options: unknown): InvalidOptionError {
 	try {
-		createTokenManager(options);
+		// Deliberately ill-typed: what plain JavaScript or a bad config file would pass.
+		createTokenManager(options as TokenManagerOptions);
 	} catch (error) {
 		if (error instanceof InvalidOptionError) return error;
 		throw error;
