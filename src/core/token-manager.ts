@@ -11,7 +11,7 @@ import {callAt} from '../schedule/timer.js';
 import {onWake} from '../schedule/wake-events.js';
 import {createIdbStore} from '../storage/idb-store.js';
 import {createMemoryStore} from '../storage/memory-store.js';
-import {sameGeneration, type Generation, type SessionStore, type StoredSession} from '../storage/stored-session.js';
+import {isEnded, sameGeneration, type EndedSession, type Generation, type SessionStore, type StoredSession} from '../storage/stored-session.js';
 import type {Envelope, SharedTokens} from '../tabs/messages.js';
 import {createRefreshLock, type RefreshLock} from '../tabs/refresh-lock.js';
 import {openTabChannel, type TabChannel} from '../tabs/tab-channel.js';
@@ -211,13 +211,14 @@ export class TokenManager {
 	async logout(): Promise<void> {
 		await this.ready;
 		this.#assertAlive();
-		const memoryToken = this.#session?.refreshToken;
+		const session = this.#session;
 		this.#invalidate();
 		this.#signOut('logout');
 		const stored = await this.#store.load().catch(() => undefined);
-		await this.#clearStore();
+		const sid = session?.gen.sid ?? stored?.sid;
+		await this.#clearStore(sid === undefined ? undefined : {sid, ended: 'logout'});
 		this.#channel.post({type: 'signed-out', reason: 'logout'});
-		const refreshToken = stored?.refreshToken ?? memoryToken;
+		const refreshToken = (isEnded(stored) ? undefined : stored?.refreshToken) ?? session?.refreshToken;
 		if (refreshToken !== undefined && this.#options.revocationEndpoint !== undefined) {
 			try {
 				await revoke(this.#options, refreshToken);
@@ -252,13 +253,13 @@ export class TokenManager {
 		if (this.#destroyed) return;
 		// A login or another tab's message may have arrived while storage was being read.
 		if (this.#session || this.#state !== 'loading') return;
-		if (stored && stored.refreshExpiresAt !== undefined && Date.now() >= stored.refreshExpiresAt) {
-			await this.#clearStore();
+		if (!stored || isEnded(stored)) {
 			this.#state = 'signed-out';
 			return;
 		}
 
-		if (!stored) {
+		if (stored.refreshExpiresAt !== undefined && Date.now() >= stored.refreshExpiresAt) {
+			await this.#clearStore({sid: stored.sid, ended: 'refresh-token-expired'});
 			this.#state = 'signed-out';
 			return;
 		}
@@ -267,7 +268,7 @@ export class TokenManager {
 	}
 
 	/** The stored session, or undefined; unusable storage switches to memory, untrusted records are discarded. */
-	async #load(): Promise<StoredSession | undefined> {
+	async #load(): Promise<StoredSession | EndedSession | undefined> {
 		try {
 			return await this.#store.load();
 		} catch (error) {
@@ -286,7 +287,7 @@ export class TokenManager {
 	 * The session to refresh from: IndexedDB's, or this tab's own when storage is (or just
 	 * became) unusable. Storage failing under a live session must not sign the user out.
 	 */
-	async #loadForRefresh(): Promise<StoredSession | undefined> {
+	async #loadForRefresh(): Promise<StoredSession | EndedSession | undefined> {
 		if (this.#store.persistent) {
 			const stored = await this.#load();
 			if (this.#store.persistent) return stored;
@@ -312,8 +313,8 @@ export class TokenManager {
 		}
 	}
 
-	async #clearStore(): Promise<void> {
-		await this.#store.clear().catch(() => {});
+	async #clearStore(ended?: EndedSession): Promise<void> {
+		await this.#store.clear(ended).catch(() => {});
 	}
 
 	#useMemory(message: string, error?: unknown): void {
@@ -367,11 +368,15 @@ export class TokenManager {
 		this.#backoff = undefined;
 	}
 
-	/** End the session everywhere after the server refused the refresh token. */
+	/**
+	 * End the session everywhere (the server refused the refresh token, or it expired). The
+	 * note left in storage tells the reason to a tab that reads it before the message arrives.
+	 */
 	async #endSession(reason: SignedOutReason): Promise<void> {
+		const sid = this.#session?.gen.sid;
 		this.#invalidate();
 		this.#signOut(reason);
-		await this.#clearStore();
+		await this.#clearStore(sid === undefined ? undefined : {sid, ended: reason});
 		this.#channel.post({type: 'signed-out', reason});
 	}
 
@@ -426,6 +431,13 @@ export class TokenManager {
 		if (epoch !== this.#epoch || !this.#session) return;
 		const stored = await this.#loadForRefresh();
 		if (epoch !== this.#epoch || !this.#session) return;
+		if (isEnded(stored)) {
+			// Another tab ended the session; its message is on the way. Same reason, no second broadcast.
+			this.#invalidate();
+			this.#signOut(stored.ended);
+			return;
+		}
+
 		if (!stored?.refreshToken) {
 			// No refresh token: another tab logged out, storage was wiped, or the login gave none.
 			await this.#endSession(this.#session.refreshToken ? 'session-removed' : 'expired');
@@ -447,7 +459,7 @@ export class TokenManager {
 			if (!(error instanceof OAuthError) || epoch !== this.#epoch) throw error;
 			// Rule out that another tab rotated meanwhile (only possible if the lock failed).
 			const now = await this.#loadForRefresh();
-			if (now && !sameGeneration(now, stored) && epoch === this.#epoch) {
+			if (now && !isEnded(now) && !sameGeneration(now, stored) && epoch === this.#epoch) {
 				this.#adoptStored(now);
 				return;
 			}
@@ -606,7 +618,7 @@ export class TokenManager {
 
 		// Over a storage-backed transport the login carries no tokens: read them from storage.
 		void this.#load().then((stored) => {
-			if (stored?.sid === gen.sid && this.#session?.gen.sid !== gen.sid && !this.#destroyed) {
+			if (stored && !isEnded(stored) && stored.sid === gen.sid && this.#session?.gen.sid !== gen.sid && !this.#destroyed) {
 				this.#invalidate();
 				this.#signIn(this.#newSession(stored, stored), 'tab');
 			}

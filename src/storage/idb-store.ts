@@ -1,7 +1,7 @@
 import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
 import {StorageError} from '../errors/storage-error.js';
 import {generateKey, open, seal} from './encryption.js';
-import type {Generation, SessionStore, StoredSession} from './stored-session.js';
+import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
 import {sameGeneration} from './stored-session.js';
 
 const FORMAT = 'token-baton/1';
@@ -15,6 +15,8 @@ type StoredRecord = {
 	sid: string;
 	n: number;
 	refreshExpiresAt: number | null;
+	/** Only in the note an ended session leaves: why it ended. */
+	ended?: string;
 	/** Only when encryption is off. */
 	refreshToken?: string;
 	iv?: Uint8Array<ArrayBuffer>;
@@ -42,8 +44,9 @@ export function createIdbStore(name: string, encrypt: boolean): SessionStore {
 			}, store));
 			return written;
 		},
-		async clear() {
-			await guard('write-failed', () => del(SESSION_KEY, store));
+		async clear(ended?: EndedSession) {
+			const note = ended && {format: FORMAT, name, sid: ended.sid, n: -1, refreshExpiresAt: null, ended: ended.ended};
+			await guard('write-failed', () => note ? update(SESSION_KEY, () => note, store) : del(SESSION_KEY, store));
 		},
 	};
 }
@@ -90,12 +93,13 @@ async function encode(session: StoredSession, name: string, encrypt: boolean, st
 	return {...record, ...(await seal(key, session.refreshToken, context(record)))};
 }
 
-async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession> {
+async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession | EndedSession> {
 	if (!isRecord(value)) throw new StorageError('corrupt', 'stored session: not a token-baton record');
 	if (value.name !== name) {
 		throw new StorageError('foreign', `stored session: belongs to "${value.name}"`);
 	}
 
+	if (typeof value.ended === 'string') return {sid: value.sid, ended: value.ended};
 	const session = {
 		sid: value.sid,
 		n: value.n,
@@ -134,7 +138,7 @@ function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refreshExpir
 }
 
 function generationOf(value: unknown): Generation | undefined {
-	return isRecord(value) ? {sid: value.sid, n: value.n} : undefined;
+	return isRecord(value) && value.ended === undefined ? {sid: value.sid, n: value.n} : undefined;
 }
 
 function isRecord(value: unknown): value is StoredRecord {
@@ -144,6 +148,7 @@ function isRecord(value: unknown): value is StoredRecord {
 		&& typeof r.name === 'string'
 		&& typeof r.sid === 'string'
 		&& typeof r.n === 'number' && Number.isSafeInteger(r.n)
+		&& (r.ended === undefined || typeof r.ended === 'string')
 		&& (r.refreshExpiresAt === null || (typeof r.refreshExpiresAt === 'number' && Number.isFinite(r.refreshExpiresAt)));
 }
 

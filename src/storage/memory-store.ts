@@ -1,21 +1,21 @@
-import type {Generation, SessionStore, StoredSession} from './stored-session.js';
-import {sameGeneration} from './stored-session.js';
+import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
+import {isEnded, sameGeneration} from './stored-session.js';
 
 /** This tab only: used where IndexedDB is missing or broken. */
 export function createMemoryStore(): SessionStore {
-	let session: StoredSession | undefined;
+	let session: StoredSession | EndedSession | undefined;
 	return {
 		persistent: false,
 		async load() {
 			return session;
 		},
 		async replace(next: StoredSession, expected: Generation | undefined) {
-			if (expected !== undefined && !sameGeneration(session, expected)) return false;
+			if (expected !== undefined && (isEnded(session) || !sameGeneration(session, expected))) return false;
 			session = next;
 			return true;
 		},
-		async clear() {
-			session = undefined;
+		async clear(ended?: EndedSession) {
+			session = ended;
 		},
 	};
 }

@@ -14,6 +14,16 @@ export type StoredSession = {
 
 export type Generation = Pick<StoredSession, 'sid' | 'n'>;
 
+/**
+ * What an ended session leaves in storage (no token): a tab that reads it, perhaps before
+ * the channel's sign-out message has reached it, learns the real reason.
+ */
+export type EndedSession = {sid: string; ended: string};
+
+export function isEnded(value: StoredSession | EndedSession | undefined): value is EndedSession {
+	return value !== undefined && 'ended' in value;
+}
+
 export function sameGeneration(a: Generation | undefined, b: Generation | undefined): boolean {
 	return a !== undefined && b !== undefined && a.sid === b.sid && a.n === b.n;
 }
@@ -23,12 +33,13 @@ export interface SessionStore {
 	/** False for the in-memory store: nothing survives a reload or reaches another tab. */
 	readonly persistent: boolean;
 	/** Throws `StorageError` for a record that cannot be trusted (the caller discards it). */
-	load(): Promise<StoredSession | undefined>;
+	load(): Promise<StoredSession | EndedSession | undefined>;
 	/**
 	 * Write `next` in one transaction, but only if the stored generation is still `expected`
 	 * (`undefined`: write whatever is stored). False means another tab changed or removed
 	 * the session meanwhile and nothing was written.
 	 */
 	replace(next: StoredSession, expected: Generation | undefined): Promise<boolean>;
-	clear(): Promise<void>;
+	/** Remove the session; with `ended`, leave that note in its place. */
+	clear(ended?: EndedSession): Promise<void>;
 }

@@ -8,6 +8,8 @@ import {mswServer, REVOKE_URL, useTokenServer} from '../helpers/token-server.js'
 
 const server = useTokenServer();
 const storedRecord = () => get('session', createStore('token-baton:default', 'session'));
+/** What an ended session leaves in IndexedDB: the reason, and no token of any kind. */
+const endedNote = (reason: string) => ({format: 'token-baton/1', name: 'default', sid: expect.any(String), n: -1, refreshExpiresAt: null, ended: reason});
 
 describe('logout', () => {
 	test('clears memory and storage, emits signed-out, then revokes the refresh token (RFC 7009)', async () => {
@@ -17,7 +19,7 @@ describe('logout', () => {
 		await auth.logout();
 		expect(auth.state).toBe('signed-out');
 		expect(signedOut).toEqual([{reason: 'logout'}]);
-		expect(await storedRecord()).toBeUndefined();
+		expect(await storedRecord()).toEqual(endedNote('logout'));
 		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
 		expect(server().revocations.map((params) => Object.fromEntries(params))).toEqual([
 			{token: 'rt-1', token_type_hint: 'refresh_token', client_id: 'test-spa'},
@@ -45,7 +47,7 @@ describe('logout', () => {
 		await auth.logout();
 		expect(auth.state).toBe('signed-out');
 		expect(warnings.map((warning) => warning.code)).toEqual(['revocation-failed']);
-		expect(await storedRecord()).toBeUndefined();
+		expect(await storedRecord()).toEqual(endedNote('logout'));
 	});
 
 	test('without a revocationEndpoint nothing is revoked', async () => {
@@ -84,7 +86,7 @@ describe('logout', () => {
 		release();
 		await settle();
 		expect(auth.state).toBe('signed-out');
-		expect(await storedRecord()).toBeUndefined();
+		expect(await storedRecord()).toEqual(endedNote('logout'));
 		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
 		await expect.poll(() => server().revocations.map((params) => params.get('token'))).toEqual(['rt-1', 'late-refresh']);
 	});

@@ -8,6 +8,8 @@ import {useTokenServer} from '../helpers/token-server.js';
 
 const server = useTokenServer();
 const storedRecord = () => get('session', createStore('token-baton:default', 'session'));
+/** What an ended session leaves in IndexedDB: the reason, and no token of any kind. */
+const endedNote = (reason: string) => ({format: 'token-baton/1', name: 'default', sid: expect.any(String), n: -1, refreshExpiresAt: null, ended: reason});
 
 /** A signed-in manager whose access token expires in `expiresIn` seconds (refresh at about half). */
 async function signedIn(expiresIn = 600, options = {}) {
@@ -30,7 +32,7 @@ describe('terminal refresh errors end the session everywhere', () => {
 		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
 		expect(signedOut).toEqual([{reason: error}]);
 		expect(auth.state).toBe('signed-out');
-		expect(await storedRecord()).toBeUndefined();
+		expect(await storedRecord()).toEqual(endedNote(error));
 		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
 		expect(server().refreshCalls).toHaveLength(1);
 	});

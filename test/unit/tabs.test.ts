@@ -217,3 +217,22 @@ describe('the double check under the lock', () => {
 		otherTab.close();
 	});
 });
+
+describe('a session ended in another tab whose message has not arrived yet', () => {
+	test.each(['invalid_grant', 'logout'])('the note it left in storage gives the real reason (%s), with no request and no second broadcast', async (reason) => {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		const {sid} = (await get<{sid: string}>('session', createStore('token-baton:default', 'session')))!;
+		await createIdbStore('default', true).clear({sid, ended: reason});
+		const heard: unknown[] = [];
+		const otherTab = new BroadcastChannel('token-baton:default');
+		otherTab.onmessage = ({data}: MessageEvent) => heard.push(data);
+		const signedOut = record(auth, 'signed-out');
+		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
+		expect(signedOut).toEqual([{reason}]);
+		expect(server().refreshCalls).toHaveLength(0);
+		await settle();
+		expect(heard).toEqual([]);
+		otherTab.close();
+	});
+});
