@@ -27,6 +27,17 @@ export default defineConfig({
 					fileParallelism: false,
 				},
 			},
+			{
+				test: {
+					// The demo's real oidc-provider, API and page in real Chromium; see test/interop/README.md.
+					name: 'interop',
+					environment: 'node',
+					include: ['test/interop/**/*.test.ts'],
+					testTimeout: 60_000,
+					hookTimeout: 60_000,
+					fileParallelism: false,
+				},
+			},
 		],
 	},
 });

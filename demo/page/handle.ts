@@ -1,0 +1,73 @@
+/**
+ * Types shared by the demo page and the interop tests that drive it. The page exposes a
+ * small handle on `window.tokenBatonDemo` so that you can poke at token-baton from the
+ * browser console (try `await tokenBatonDemo.auth.getAccessToken()`), and so that the tests
+ * can read what the page saw. It never holds an access token itself.
+ */
+import type {TokenManager, TokenManagerEventName} from '../../src/index.js';
+
+/** What the server injects into index.html (see demo/server/index.mjs). */
+export type DemoConfig = {
+	issuer: string;
+	clientId: string;
+	apiOrigin: string;
+	/** The API's resource indicator (RFC 8707): the `aud` of its access tokens. */
+	resource: string;
+	scope: string;
+	refreshLeewaySeconds: number;
+};
+
+export type LogKind =
+	| 'token'
+	| 'refresh'
+	| 'adopted-from-tab'
+	| 'signed-in'
+	| 'signed-out'
+	| 'warning'
+	| 'error'
+	| 'api'
+	| 'login'
+	| 'stolen-token';
+
+/** One line of the page's event log. Never contains a token, at most its fingerprint. */
+export type LogEntry = {at: number; kind: LogKind; text: string};
+
+/** A token-baton event as the page received it (plain data). */
+export type RecordedEvent = {
+	name: TokenManagerEventName;
+	at: number;
+	source?: string;
+	reason?: string;
+	code?: string;
+	errorName?: string;
+	errorCode?: string;
+	expiresAt?: number;
+};
+
+export type ApiOutcome =
+	| {ok: true; via: 'ky' | 'fetch'; status: number; sub: string}
+	| {ok: false; via: 'ky' | 'fetch'; status?: number; errorName?: string};
+
+export type ReplayOutcome = {status: number; error?: string};
+
+export type DemoHandle = {
+	auth: TokenManager;
+	/** True once the page finished starting (and, after a login redirect, the code exchange). */
+	initialized: boolean;
+	log: LogEntry[];
+	events: RecordedEvent[];
+	/** SHA-256 prefix of the access token this tab holds now (for display and comparison). */
+	tokenFingerprint: string | undefined;
+	/** GET {api}/me, through ky with `withAuth(auth, ky)` or through `auth.fetch`. */
+	callApi(via: 'ky' | 'fetch'): Promise<ApiOutcome>;
+	/** Whether this tab still holds the refresh token captured from its login response. */
+	hasCapturedRefreshToken(): boolean;
+	/** Present the captured (old) refresh token to the token endpoint, as a thief would. */
+	replayCapturedRefreshToken(): Promise<ReplayOutcome>;
+};
+
+declare global {
+	interface Window {
+		tokenBatonDemo?: DemoHandle;
+	}
+}

@@ -1,0 +1,323 @@
+/**
+ * The demo single-page app. Login is the authorization code flow with PKCE (login.ts);
+ * after that everything goes through token-baton: the session, the refresh schedule, the
+ * other tabs, API calls (ky with `withAuth`, and `auth.fetch` beside it) and logout.
+ *
+ * In an app the imports read `from 'token-baton'` and `from 'token-baton/ky'`; the demo
+ * bundles the SDK's source directly.
+ */
+import ky, {HTTPError} from 'ky';
+import {createTokenManager, TokenBatonError} from '../../src/index.js';
+import {withAuth} from '../../src/ky.js';
+import type {ApiOutcome, DemoConfig, DemoHandle, LogEntry, LogKind, RecordedEvent, ReplayOutcome} from './handle.js';
+import {beginLogin, completeLogin, discover, isRecord, readCallback, type ServerMetadata} from './login.js';
+
+const MAX_LOG_LINES = 300;
+
+function readConfig(): DemoConfig {
+	const element = document.getElementById('demo-config');
+	const parsed: unknown = JSON.parse(element?.textContent ?? 'null');
+	if (!isRecord(parsed)) throw new Error('demo configuration missing');
+	const text = (key: string): string => {
+		const value = parsed[key];
+		if (typeof value !== 'string') throw new Error(`demo configuration: ${key} missing`);
+		return value;
+	};
+
+	const leeway = parsed.refreshLeewaySeconds;
+	return {
+		issuer: text('issuer'),
+		clientId: text('clientId'),
+		apiOrigin: text('apiOrigin'),
+		resource: text('resource'),
+		scope: text('scope'),
+		refreshLeewaySeconds: typeof leeway === 'number' ? leeway : 60,
+	};
+}
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+	const element = document.getElementById(id);
+	if (!element) throw new Error(`#${id} missing from the page`);
+	return element as T;
+}
+
+// ---- the event log --------------------------------------------------------------------
+
+const logEntries: LogEntry[] = [];
+
+function log(kind: LogKind, text: string): void {
+	const entry: LogEntry = {at: Date.now(), kind, text};
+	logEntries.push(entry);
+	const list = byId<HTMLOListElement>('log');
+	const item = document.createElement('li');
+	item.className = `log-${kind}`;
+	const time = document.createElement('time');
+	time.textContent = clock(entry.at, true);
+	const label = document.createElement('span');
+	label.className = 'kind';
+	label.textContent = kind;
+	const message = document.createElement('span');
+	message.className = 'text';
+	message.textContent = text;
+	item.append(time, label, message);
+	list.prepend(item);
+	while (list.children.length > MAX_LOG_LINES) list.lastElementChild?.remove();
+}
+
+function clock(ms: number, withMillis = false): string {
+	const date = new Date(ms);
+	const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+	const base = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+	return withMillis ? `${base}.${pad(date.getMilliseconds(), 3)}` : base;
+}
+
+function seconds(ms: number): string {
+	return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+
+/** The first 8 hex digits of SHA-256(token): enough to tell tokens apart, useless to a thief. */
+async function fingerprint(token: string): Promise<string> {
+	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+	return [...new Uint8Array(digest).slice(0, 4)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function describe(error: unknown): string {
+	if (error instanceof TokenBatonError) return `${error.name} (${error.code}): ${error.message}`;
+	if (error instanceof Error) return `${error.name}: ${error.message}`;
+	return String(error);
+}
+
+function setState(state: string): void {
+	const element = byId('state');
+	element.textContent = state;
+	element.dataset.state = state;
+	document.body.dataset.state = state;
+}
+
+// ---- start ----------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const config = readConfig();
+	const tabId = Math.random().toString(36).slice(2, 6);
+	byId('tab-id').textContent = tabId;
+	document.title = `token-baton demo (tab ${tabId})`;
+	byId('issuer').textContent = config.issuer;
+	byId('api-origin').textContent = config.apiOrigin;
+
+	// An authorization response in the URL: take it and clean the address bar at once.
+	const callback = readCallback();
+	if (callback) history.replaceState(null, '', '/');
+
+	let metadata: ServerMetadata;
+	try {
+		metadata = await discover(config.issuer);
+	} catch (error) {
+		setState('error');
+		log('error', `Cannot reach the authorization server: ${describe(error)}. Is \`npm run demo\` still running?`);
+		return;
+	}
+
+	const auth = createTokenManager({
+		tokenEndpoint: metadata.token_endpoint,
+		revocationEndpoint: metadata.revocation_endpoint,
+		clientId: config.clientId,
+		apiOrigins: [config.apiOrigin],
+		refreshLeewaySeconds: config.refreshLeewaySeconds,
+		name: 'demo',
+	});
+	const api = withAuth(auth, ky).extend({prefix: config.apiOrigin});
+
+	const events: RecordedEvent[] = [];
+	let currentFingerprint: string | undefined;
+	// For the "stolen refresh token" button only: the refresh token of this tab's login
+	// response, kept in this page's memory. A real app never keeps one: token-baton owns it.
+	let capturedRefreshToken: string | undefined;
+
+	const showFingerprint = () => {
+		// After the event, outside token-baton's own call stack.
+		setTimeout(() => {
+			auth.getAccessToken().then(
+				async (token) => {
+					currentFingerprint = await fingerprint(token);
+					render();
+				},
+				() => {},
+			);
+		}, 0);
+	};
+
+	auth.on('token', ({expiresAt, source}) => {
+		events.push({name: 'token', at: Date.now(), source, ...(expiresAt === undefined ? {} : {expiresAt})});
+		const until = expiresAt === undefined ? 'expiry unknown' : `expires ${clock(expiresAt)}`;
+		if (source === 'refresh') log('refresh', `This tab refreshed: new access token, ${until}; the rotated refresh token is stored encrypted.`);
+		else if (source === 'tab') log('adopted-from-tab', `Adopted the access token another tab just got (no request), ${until}.`);
+		else log('token', `Access token from the login, ${until}.`);
+		render();
+		showFingerprint();
+	});
+	auth.on('signed-in', ({source}) => {
+		events.push({name: 'signed-in', at: Date.now(), source});
+		const how = {login: 'by the login in this tab', tab: 'by another tab', restore: 'from the session stored in IndexedDB'}[source];
+		log('signed-in', `Signed in ${how}.`);
+		render();
+	});
+	auth.on('signed-out', ({reason}) => {
+		events.push({name: 'signed-out', at: Date.now(), reason});
+		currentFingerprint = undefined;
+		const why =
+			reason === 'logout'
+				? 'logout (here or in another tab)'
+				: reason === 'invalid_grant'
+					? 'invalid_grant: the server refused the refresh token (revoked, expired or reused)'
+					: reason;
+		log('signed-out', `Signed out: ${why}.`);
+		render();
+	});
+	auth.on('warning', ({code, message}) => {
+		events.push({name: 'warning', at: Date.now(), code});
+		log('warning', `${code}: ${message}`);
+	});
+	auth.on('error', ({error}) => {
+		events.push({name: 'error', at: Date.now(), errorName: error.name, errorCode: error.code});
+		log('error', `Refresh failed, session kept, retrying: ${describe(error)}`);
+	});
+
+	function render(): void {
+		const now = Date.now();
+		setState(auth.state);
+		const session = auth.session;
+		byId('token-id').textContent = session && currentFingerprint ? `#${currentFingerprint}` : '—';
+		byId('expires-in').textContent = session?.expiresAt === undefined ? '—' : `${seconds(session.expiresAt - now)} (at ${clock(session.expiresAt)})`;
+		byId('refresh-in').textContent =
+			session?.refreshAt === undefined ? '—' : session.refreshAt <= now ? 'due now' : `in ${seconds(session.refreshAt - now)} (at ${clock(session.refreshAt)})`;
+		byId('scope').textContent = session?.scope ?? '—';
+		const signedIn = auth.state === 'signed-in';
+		byId<HTMLButtonElement>('login').hidden = signedIn;
+		byId<HTMLButtonElement>('logout').disabled = !signedIn;
+		const steal = byId<HTMLButtonElement>('steal');
+		steal.disabled = !signedIn || capturedRefreshToken === undefined;
+		steal.title = capturedRefreshToken === undefined ? 'Only the tab that logged in (and was not reloaded since) holds the captured token.' : '';
+	}
+
+	const callApi = async (via: 'ky' | 'fetch'): Promise<ApiOutcome> => {
+		const label = via === 'ky' ? 'ky + withAuth' : 'auth.fetch';
+		try {
+			let body: unknown;
+			let status: number;
+			if (via === 'ky') {
+				body = await api.get('me').json();
+				status = 200;
+			} else {
+				const response = await auth.fetch(`${config.apiOrigin}/me`);
+				status = response.status;
+				body = await response.json();
+			}
+
+			byId('api-output').textContent = JSON.stringify(body, null, 2);
+			const sub = isRecord(body) && typeof body.sub === 'string' ? body.sub : '';
+			if (status === 200) {
+				log('api', `GET /me through ${label}: 200, hello ${sub}.`);
+				return {ok: true, via, status, sub};
+			}
+
+			log('api', `GET /me through ${label}: ${status}.`);
+			return {ok: false, via, status};
+		} catch (error) {
+			const status = error instanceof HTTPError ? error.response.status : undefined;
+			byId('api-output').textContent = status === undefined ? describe(error) : `HTTP ${status}`;
+			log('api', `GET /me through ${label} failed: ${status === undefined ? describe(error) : `HTTP ${status}`}.`);
+			return {ok: false, via, ...(status === undefined ? {} : {status}), errorName: error instanceof Error ? error.name : typeof error};
+		}
+	};
+
+	const replayCapturedRefreshToken = async (): Promise<ReplayOutcome> => {
+		const stolen = capturedRefreshToken;
+		if (stolen === undefined) return {status: 0, error: 'nothing captured'};
+		capturedRefreshToken = undefined;
+		render();
+		log('stolen-token', 'Replaying the refresh token from this tab’s login response, as an attacker who copied it would…');
+		const response = await fetch(metadata.token_endpoint, {
+			method: 'POST',
+			headers: {'content-type': 'application/x-www-form-urlencoded'},
+			body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: stolen, client_id: config.clientId}),
+		});
+		const json: unknown = await response.json().catch(() => undefined);
+		const error = isRecord(json) && typeof json.error === 'string' ? json.error : undefined;
+		if (response.ok) {
+			// The attacker's tokens are dropped on the floor here.
+			log(
+				'stolen-token',
+				'200: the captured token had not been used yet, so the "attacker" got tokens. The server rotated it: ' +
+					'when token-baton next refreshes with it, the server sees a used token and revokes the whole family, the attacker’s tokens included.',
+			);
+		} else {
+			log(
+				'stolen-token',
+				`${response.status} ${error ?? ''}: reuse detected. The server revoked the whole token family; every tab signs out ` +
+					'at its next refresh (reason invalid_grant). Access tokens already issued stay valid until they expire (they are JWTs).',
+			);
+		}
+
+		return {status: response.status, ...(error === undefined ? {} : {error})};
+	};
+
+	const handle: DemoHandle = {
+		auth,
+		initialized: false,
+		log: logEntries,
+		events,
+		get tokenFingerprint() {
+			return currentFingerprint;
+		},
+		callApi,
+		hasCapturedRefreshToken: () => capturedRefreshToken !== undefined,
+		replayCapturedRefreshToken,
+	};
+	window.tokenBatonDemo = handle;
+
+	const button = (id: string, action: () => unknown) => {
+		byId<HTMLButtonElement>(id).addEventListener('click', () => {
+			Promise.resolve(action()).catch((error: unknown) => log('error', describe(error)));
+		});
+	};
+
+	button('login', () => beginLogin(metadata, config));
+	button('call-ky', () => callApi('ky'));
+	button('call-fetch', () => callApi('fetch'));
+	button('open-tab', () => window.open('/', '_blank', 'noopener'));
+	button('logout', async () => {
+		log('login', 'Logging out: this tab, every other tab, then the refresh token is revoked at the server.');
+		await auth.logout();
+	});
+	button('steal', replayCapturedRefreshToken);
+	button('api-reject', async () => {
+		const response = await fetch(`${config.apiOrigin}/demo/reject-issued-tokens`, {method: 'POST'});
+		log('api', `The API now refuses every access token issued so far (HTTP ${response.status}). Call it: the 401 is followed by one refresh and one retry.`);
+	});
+
+	render();
+	setInterval(render, 250);
+
+	await auth.ready;
+	if (callback && 'error' in callback) {
+		log('error', `Login failed: ${callback.error}${callback.description ? ` (${callback.description})` : ''}`);
+	} else if (callback) {
+		try {
+			log('login', 'Back from the authorization server: exchanging the code (PKCE)…');
+			const json = await completeLogin(metadata, config, callback);
+			if (isRecord(json) && typeof json.refresh_token === 'string') capturedRefreshToken = json.refresh_token;
+			await auth.setTokens(json);
+		} catch (error) {
+			log('error', `Login failed: ${describe(error)}`);
+		}
+	} else if (auth.state === 'signed-out') {
+		log('login', 'Signed out. Log in (any name and password) to start a session.');
+	}
+
+	render();
+	handle.initialized = true;
+}
+
+main().catch((error: unknown) => {
+	log('error', `The demo failed to start: ${describe(error)}`);
+});
