@@ -1,4 +1,5 @@
 import type {Generation} from '../storage/stored-session.js';
+import type {TokenSet} from '../tokens/token-set.js';
 
 /**
  * The tab protocol, version 1. Every message carries `protocol`, `v` and the sender's
@@ -12,15 +13,8 @@ export type TabMessage =
 	| {type: 'token-request'; id: string}
 	| {type: 'token-response'; id: string; gen: Generation; tokens: SharedTokens};
 
-/** What a tab needs to adopt another tab's session without a request of its own. */
-export type SharedTokens = {
-	accessToken: string;
-	expiresAt: number | undefined;
-	refreshToken: string | undefined;
-	refreshExpiresAt: number | undefined;
-	scope: string | undefined;
-	idToken: string | undefined;
-};
+/** What a tab needs to adopt another tab's session without a request of its own: a token set, in local time. */
+export type SharedTokens = TokenSet;
 
 export type Envelope = TabMessage & {protocol: typeof PROTOCOL; v: typeof VERSION; from: string};
 
