@@ -105,7 +105,7 @@ export class TokenManager {
 		this.#store = createIdbStore(name, this.#options.encryptStorage);
 		this.#lock = createRefreshLock(`token-baton:${name}:refresh`, this.#options.lockTimeoutSeconds * 1000);
 		this.#channel = openTabChannel(name, this.#tabId, (message) => this.#onMessage(message));
-		this.#stopWakeEvents = onWake(() => this.#tick(), () => this.#onOnline());
+		this.#stopWakeEvents = onWake(() => void this.#resync(), () => this.#onOnline());
 		this.ready = this.#restore();
 	}
 
@@ -623,6 +623,35 @@ export class TokenManager {
 				this.#signIn(this.#newSession(stored, stored), 'tab');
 			}
 		});
+	}
+
+	/**
+	 * After sleep, a freeze or the back/forward cache, this tab may have missed messages.
+	 * Storage says what happened meanwhile: a logout, a new login, a rotation. Then the clock.
+	 */
+	async #resync(): Promise<void> {
+		const session = this.#session;
+		if (session && this.#store.persistent) {
+			const epoch = this.#epoch;
+			const stored = await this.#load();
+			if (epoch !== this.#epoch || this.#destroyed) return;
+			if (isEnded(stored)) {
+				this.#invalidate();
+				this.#signOut(stored.ended);
+				return;
+			}
+
+			if (stored && stored.sid !== session.gen.sid) {
+				this.#invalidate();
+				this.#signIn(this.#newSession(stored, stored), 'tab');
+				return;
+			}
+
+			// A rotation elsewhere: take the newer refresh token; the access token this tab has stays good until due.
+			if (stored && stored.n > session.gen.n) this.#adoptStored(stored);
+		}
+
+		this.#tick();
 	}
 
 	#onRefreshError(error: unknown): void {

@@ -236,3 +236,42 @@ describe('a session ended in another tab whose message has not arrived yet', () 
 		otherTab.close();
 	});
 });
+
+describe('a tab that missed messages (asleep, frozen, in the back/forward cache)', () => {
+	const storeOf = () => createStore('token-baton:default', 'session');
+
+	test('learns of a logout elsewhere from storage when it wakes, before using its token again', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login());
+		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
+		await createIdbStore('default', true).clear({sid, ended: 'logout'});
+		const signedOut = next(auth, 'signed-out');
+		window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
+		await expect(signedOut).resolves.toEqual({reason: 'logout'});
+		await expect(auth.getAccessToken()).rejects.toBeInstanceOf(SignedOutError);
+	});
+
+	test('joins a login made elsewhere meanwhile', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login());
+		await createIdbStore('default', true).replace({sid: 'other-login', n: 0, refreshToken: 'rt-other', refreshExpiresAt: undefined}, undefined);
+		server().respondNext((call) => HttpResponse.json({access_token: `for-${call.refreshToken}`, token_type: 'Bearer', expires_in: 60}));
+		const signedIn = next(auth, 'signed-in');
+		document.dispatchEvent(new Event('visibilitychange'));
+		await expect(signedIn).resolves.toEqual({source: 'tab'});
+		await expect(auth.getAccessToken()).resolves.toBe('for-rt-other');
+	});
+
+	test('takes the newer refresh token of a rotation made elsewhere, and keeps its valid access token', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login());
+		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
+		await createIdbStore('default', true).replace({sid, n: 1, refreshToken: 'rt-rotated', refreshExpiresAt: undefined}, undefined);
+		window.dispatchEvent(new Event('focus'));
+		await settle();
+		await expect(auth.getAccessToken()).resolves.toBe('at-1');
+		server().respondNext((call) => HttpResponse.json({access_token: `for-${call.refreshToken}`, token_type: 'Bearer', expires_in: 60}));
+		await expect(auth.getAccessToken({rejectedToken: 'at-1'})).resolves.toBe('for-rt-rotated');
+		expect(server().refreshCalls.map((call) => call.refreshToken)).toEqual(['rt-rotated']);
+	});
+});
