@@ -38,6 +38,18 @@ export default defineConfig({
 					fileParallelism: false,
 				},
 			},
+			{
+				test: {
+					// The packed tarball installed into a temporary app; see test/package/consumer.test.ts.
+					name: 'package',
+					environment: 'node',
+					include: ['test/package/**/*.test.ts'],
+					testTimeout: 120_000,
+					hookTimeout: 180_000,
+					// After the other projects: its npm, tsc and esbuild runs would load the 2 cores under the browser tests.
+					sequence: {groupOrder: 1},
+				},
+			},
 		],
 	},
 });

@@ -1,3 +1,9 @@
+/**
+ * token-baton: OAuth token lifecycle for single-page apps. `createTokenManager` is the entry
+ * point; `token-baton/ky` adds `withAuth` for ky.
+ *
+ * @packageDocumentation
+ */
 export {createTokenManager, TokenManager, type AuthState, type SessionInfo} from './core/token-manager.js';
 export {TokenBatonError} from './errors/token-baton-error.js';
 export {SignedOutError} from './errors/signed-out-error.js';

@@ -1,7 +1,13 @@
+/**
+ * `token-baton/ky`: the token manager's bearer token, origin allow-list and 401 retry for the
+ * app's own ky instance. Imports nothing from ky: ky is an optional peer dependency.
+ *
+ * @packageDocumentation
+ */
 import type {TokenManager} from './core/token-manager.js';
 import {abortable} from './utils/abort.js';
 
-/** What `withAuth` needs from the token manager. */
+/** What `withAuth` needs from the token manager: a `TokenManager` fits, and so does a test double. */
 export type KyAuth = Pick<TokenManager, 'getAccessToken' | 'isAllowedUrl'>;
 
 /**
@@ -16,6 +22,7 @@ export type KyHook<Result> = (...args: unknown[]) => Promise<Result>;
  * accepts the app's own instance whichever major version it is.
  */
 export type KyLike<Instance, RetryMarker> = {
+	/** ky's `extend`: `withAuth` adds its hooks and returns the resulting instance. */
 	extend(options: {
 		hooks: {
 			beforeRequest: Array<KyHook<void>>;
@@ -23,10 +30,22 @@ export type KyLike<Instance, RetryMarker> = {
 			afterResponse: Array<KyHook<RetryMarker | void>>;
 		};
 	}): Instance;
+	/** ky's `retry()` (ky 1.14+): returned from `afterResponse` to force the one retry after a 401. */
 	retry(options?: {delay?: number; code?: string}): RetryMarker;
 };
 
-/** The `code` of the forced retry after a 401, visible to `beforeRetry` hooks as `error.code`. */
+/**
+ * The `code` of the forced retry after a 401, visible to `beforeRetry` hooks as `error.code`.
+ *
+ * @example
+ * ```ts
+ * const api = withAuth(auth, ky).extend({
+ *   hooks: {beforeRetry: [({error}) => {
+ *     if ((error as {code?: string}).code === RETRY_CODE) console.debug('retrying after a 401');
+ *   }]},
+ * });
+ * ```
+ */
 export const RETRY_CODE = 'TOKEN_BATON_UNAUTHORIZED';
 
 /** What one ky call (all its attempts) carries: kept per call, keyed by ky's per-call `context` object. */

@@ -35,7 +35,9 @@ export type SessionInfo = {
 	refreshAt: number | undefined;
 	/** When the refresh token expires (epoch ms), when known. */
 	refreshExpiresAt: number | undefined;
+	/** The access token's scope, as the token response gave it. */
 	scope: string | undefined;
+	/** The OpenID Connect ID token of the latest response that carried one (not verified by token-baton). */
 	idToken: string | undefined;
 };
 
@@ -99,6 +101,7 @@ export class TokenManager {
 	/** Aborted by destroy(): cancels requests that nobody will ever read. */
 	readonly #alive = new AbortController();
 
+	/** Prefer `createTokenManager(options)`; this is the same. */
 	constructor(options: TokenManagerOptions) {
 		this.#options = resolveOptions(options);
 		const {name} = this.#options;

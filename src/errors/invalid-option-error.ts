@@ -2,8 +2,10 @@ import {TokenBatonError} from './token-baton-error.js';
 
 /** `createTokenManager` was given an option it cannot work with. `option` names it. */
 export class InvalidOptionError extends TokenBatonError {
+	/** The name of the offending option, such as `'apiOrigins'`. */
 	readonly option: string;
 
+	/** Thrown by `createTokenManager`; `problem` completes the sentence "option X …". */
 	constructor(option: string, problem: string) {
 		super('ERR_INVALID_OPTION', `token-baton: option "${option}" ${problem}`);
 		this.option = option;

@@ -1,5 +1,11 @@
 import {TokenBatonError} from './token-baton-error.js';
 
+/**
+ * What went wrong with IndexedDB: `'unavailable'` (it cannot be opened or read),
+ * `'write-failed'`, or a stored record that is `'corrupt'` (not a token-baton record),
+ * `'undecryptable'` (its key is gone, or decryption failed) or `'foreign'` (written by a
+ * manager with another `name`).
+ */
 export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undecryptable' | 'foreign';
 
 /**
@@ -7,8 +13,10 @@ export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undec
  * `warning`; the manager falls back to memory or starts signed out, and never throws it.
  */
 export class StorageError extends TokenBatonError {
+	/** What went wrong. */
 	readonly problem: StorageProblem;
 
+	/** `cause` carries the IndexedDB or WebCrypto error behind it, when there is one. */
 	constructor(problem: StorageProblem, message: string, options?: {cause?: unknown}) {
 		super('ERR_STORAGE', message, options);
 		this.problem = problem;

@@ -1,5 +1,9 @@
 import {TokenBatonError} from './token-baton-error.js';
 
+/**
+ * Why a refresh failed for now: `'network'` (no response), `'timeout'` (no response within
+ * `requestTimeoutSeconds`), `'server'` (5xx or 408) or `'rate-limited'` (429).
+ */
 export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
 
 /**
@@ -8,11 +12,14 @@ export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
  * rejects with this once the current access token has expired.
  */
 export class TransientRefreshError extends TokenBatonError {
+	/** What kind of failure it was. */
 	readonly reason: TransientReason;
+	/** HTTP status of the response, when there was one. */
 	readonly status: number | undefined;
 	/** Epoch milliseconds before which the next attempt will not be made. */
 	retryAt: number | undefined;
 
+	/** `status` is the HTTP status when there was a response; `cause` the network or timeout error. */
 	constructor(reason: TransientReason, message: string, options: {status?: number; cause?: unknown} = {}) {
 		super('ERR_REFRESH_TRANSIENT', message, {cause: options.cause});
 		this.reason = reason;

@@ -3,6 +3,7 @@
  * `refresh` function accept it. Unknown fields are ignored.
  */
 export type TokenResponse = {
+	/** The access token. Kept in memory only, never stored. */
 	access_token: string;
 	/** `Bearer` (any case). Omitted is read as `Bearer`; any other type is rejected. */
 	token_type?: string;
@@ -10,7 +11,9 @@ export type TokenResponse = {
 	expires_in?: number | string;
 	/** A new refresh token. When present it replaces the stored one (rotation). */
 	refresh_token?: string;
+	/** The granted scope, space-separated; shown in `auth.session.scope`. */
 	scope?: string;
+	/** An OpenID Connect ID token, passed through to `auth.session.idToken`; token-baton does not validate it. */
 	id_token?: string;
 	/** Refresh-token lifetime in seconds (Keycloak's name). */
 	refresh_expires_in?: number | string;
@@ -24,5 +27,17 @@ export type RefreshContext = {
 	signal: AbortSignal;
 };
 
-/** A custom refresh: exchange `refreshToken` for a new token response. */
+/**
+ * A custom refresh: exchange `refreshToken` for a new token response (the JSON, validated like
+ * the token endpoint's). Throw `OAuthError` to end the session; anything else thrown is
+ * transient.
+ *
+ * @example
+ * ```ts
+ * const refresh: RefreshFunction = async (refreshToken, {signal}) => {
+ *   const response = await fetch('/bff/refresh', {method: 'POST', body: refreshToken, signal});
+ *   return response.json();
+ * };
+ * ```
+ */
 export type RefreshFunction = (refreshToken: string, context: RefreshContext) => Promise<unknown>;

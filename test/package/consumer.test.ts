@@ -1,0 +1,334 @@
+/**
+ * The package as a consumer gets it: `npm pack` (whose `prepack` builds dist/ afresh), the
+ * tarball installed into a throwaway app under the OS temp folder, then every way an app
+ * uses it: ESM import, CJS require, SSR in Node, an esbuild browser bundle, TypeScript under
+ * each resolution mode, the README's code blocks, publint and attw. See DEVELOPERS.md.
+ *
+ * The pack runs in a staging copy of the sources (with the repo's node_modules linked in), so
+ * that it never rewrites the repo's own dist/ under another test run.
+ */
+import {execFile} from 'node:child_process';
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {build} from 'esbuild';
+import {publint} from 'publint';
+import {formatMessage} from 'publint/utils';
+import {afterAll, beforeAll, describe, test} from 'vitest';
+import {
+	BROWSER_ENTRY,
+	CORE_EXPORTS,
+	CORE_ONLY_CONSUMER,
+	KY_EXPORTS,
+	README_CONFIG,
+	README_PRELUDE,
+	runtimeScript,
+	TYPE_CHECK_CONFIGS,
+	TYPE_CONSUMER,
+	WITH_KY_SCRIPT,
+	type RuntimeReport,
+} from './fixtures.js';
+import {asModule, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const repoModules = path.join(repo, 'node_modules');
+const tscBin = path.join(repoModules, 'typescript', 'bin', 'tsc');
+const attwBin = path.join(repoModules, '@arethetypeswrong', 'cli', 'dist', 'index.js');
+
+/** What the package may publish besides dist/ JavaScript and declarations. */
+const METADATA_FILES = ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'];
+const DIST_FILE = /^dist\/[\w.-]+\.(?:js|cjs|d\.ts|d\.cts)$/;
+/** What the staging copy needs to build and pack: the sources, the build config, the metadata. */
+const STAGED = [...METADATA_FILES, 'tsconfig.json', 'tsup.config.ts', 'src'];
+
+/** Files the build must produce, whatever the chunk names: each one is named in package.json. */
+const ENTRY_FILES = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'ky.js', 'ky.cjs', 'ky.d.ts', 'ky.d.cts'].map(
+	(name) => `dist/${name}`,
+);
+
+type Run = {code: number; output: string; stdout: string};
+
+// Child processes get a clean npm context: no lifecycle variables of an enclosing `npm test`,
+// and no NODE_OPTIONS that could preload anything into the consumer's Node.
+const childEnv: NodeJS.ProcessEnv = {NO_COLOR: '1'};
+for (const [key, value] of Object.entries(process.env)) {
+	if (/^npm_(?:package|lifecycle)_/i.test(key) || key === 'NODE_OPTIONS' || key === 'FORCE_COLOR') continue;
+	childEnv[key] = value;
+}
+
+function run(command: string, args: readonly string[], cwd: string, timeout = 90_000): Promise<Run> {
+	return new Promise((resolve) => {
+		execFile(command, args, {cwd, env: childEnv, timeout, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+			const output = [`$ ${command} ${args.join(' ')}  (in ${cwd})`, stdout, stderr, error && !stdout && !stderr ? String(error) : '']
+				.filter(Boolean)
+				.join('\n');
+			resolve({code, output, stdout});
+		});
+	});
+}
+
+async function runOk(command: string, args: readonly string[], cwd: string): Promise<Run> {
+	const result = await run(command, args, cwd);
+	if (result.code !== 0) throw new Error(`exit code ${result.code}\n${result.output}`);
+	return result;
+}
+
+function node(args: readonly string[], cwd: string): Promise<Run> {
+	return run(process.execPath, args, cwd);
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what} is not an object`);
+	return value as Record<string, unknown>;
+}
+
+/** The file list of `npm pack --json`, which prints its JSON after any lifecycle-script output. */
+function packedFiles(stdout: string): {filename: string; files: string[]} {
+	const start = stdout.startsWith('[') ? 0 : stdout.lastIndexOf('\n[') + 1;
+	const parsed: unknown = JSON.parse(stdout.slice(start));
+	if (!Array.isArray(parsed) || parsed.length !== 1) throw new Error(`unexpected npm pack output:\n${stdout}`);
+	const entry = record(parsed[0], 'npm pack entry');
+	const files = entry.files;
+	if (typeof entry.filename !== 'string' || !Array.isArray(files)) throw new Error(`unexpected npm pack entry:\n${stdout}`);
+	return {filename: entry.filename, files: files.map((file) => String(record(file, 'npm pack file').path)).sort()};
+}
+
+/** Every path package.json points at (exports, main, module, types, typesVersions). */
+function declaredTargets(pkg: Record<string, unknown>): string[] {
+	const found = new Set<string>();
+	const walk = (value: unknown): void => {
+		if (typeof value === 'string') found.add(value.replace(/^\.\//, ''));
+		else if (Array.isArray(value)) value.forEach(walk);
+		else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+	};
+
+	for (const field of ['exports', 'main', 'module', 'types', 'typesVersions']) walk(pkg[field]);
+	return [...found].sort();
+}
+
+function outsideOf(parent: string, child: string): boolean {
+	const relative = path.relative(parent, child);
+	return relative.startsWith('..') || path.isAbsolute(relative);
+}
+
+let root = '';
+let app = '';
+let withKy = '';
+let tarball = '';
+let tarballFiles: string[] = [];
+let readmeBlocks: CodeBlock[] = [];
+
+beforeAll(async () => {
+	root = mkdtempSync(path.join(os.tmpdir(), 'token-baton-package-'));
+	// Outside the repo, so that Node, TypeScript and esbuild can never fall back on the repo's node_modules.
+	if (!outsideOf(repo, root)) throw new Error(`the temporary folder ${root} must not be inside ${repo}`);
+
+	const stage = path.join(root, 'stage');
+	for (const entry of STAGED) cpSync(path.join(repo, entry), path.join(stage, entry), {recursive: true});
+	symlinkSync(repoModules, path.join(stage, 'node_modules'), 'dir');
+	const packDir = path.join(root, 'pack');
+	mkdirSync(packDir);
+	// The staging copy has no dist/: whatever the tarball holds, prepack built it just now.
+	const packed = packedFiles((await runOk('npm', ['pack', '--json', '--pack-destination', packDir], stage)).stdout);
+	tarball = path.join(packDir, packed.filename);
+	tarballFiles = packed.files;
+
+	app = path.join(root, 'app');
+	mkdirSync(app);
+	writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({name: 'consumer-app', version: '0.0.0', private: true}, null, 2)}\n`);
+	// From the npm cache where it can (CI reaches only the npm registry); ky, an optional peer, is not installed.
+	await runOk(
+		'npm',
+		['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--loglevel=error'],
+		app,
+	);
+
+	writeFileSync(path.join(app, 'esm.mjs'), runtimeScript('esm'));
+	writeFileSync(path.join(app, 'cjs.cjs'), runtimeScript('cjs'));
+	writeFileSync(path.join(app, 'browser.mjs'), BROWSER_ENTRY);
+	mkdirSync(path.join(app, 'types'));
+	for (const extension of ['ts', 'mts', 'cts']) {
+		writeFileSync(path.join(app, 'types', `consumer.${extension}`), TYPE_CONSUMER);
+		writeFileSync(path.join(app, 'types', `core-only.${extension}`), CORE_ONLY_CONSUMER);
+	}
+
+	for (const config of TYPE_CHECK_CONFIGS) {
+		const {compilerOptions, files} = config;
+		writeFileSync(path.join(app, `tsconfig.${config.name}.json`), JSON.stringify({compilerOptions, files}, null, 2));
+	}
+
+	// A sub-folder that sees the real ky (the repo's, linked in) while the app itself has none.
+	withKy = path.join(app, 'with-ky');
+	mkdirSync(path.join(withKy, 'node_modules'), {recursive: true});
+	symlinkSync(path.join(repoModules, 'ky'), path.join(withKy, 'node_modules', 'ky'), 'dir');
+	writeFileSync(path.join(withKy, 'run.mjs'), WITH_KY_SCRIPT);
+	// The README as published, each ```ts block a module of its own.
+	readmeBlocks = typeScriptBlocks(readFileSync(path.join(app, 'node_modules', 'token-baton', 'README.md'), 'utf8'));
+	writeFileSync(path.join(withKy, 'readme-prelude.d.ts'), README_PRELUDE);
+	for (const [index, block] of readmeBlocks.entries()) writeFileSync(path.join(withKy, `block-${index}.ts`), asModule(block));
+	writeFileSync(path.join(withKy, 'tsconfig.json'), JSON.stringify(README_CONFIG, null, 2));
+});
+
+afterAll(() => {
+	if (root) rmSync(root, {recursive: true, force: true});
+});
+
+describe.concurrent('published files', () => {
+	test('npm pack --dry-run in the repo lists only dist/ JavaScript and declarations plus the metadata', async ({expect}) => {
+		// --ignore-scripts: this looks at the repo's tree as it is, without rebuilding its dist/.
+		const {stdout} = await runOk('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], repo);
+		const {files} = packedFiles(stdout);
+		expect(files.filter((file) => !METADATA_FILES.includes(file) && !DIST_FILE.test(file))).toEqual([]);
+		expect(METADATA_FILES.filter((file) => !files.includes(file))).toEqual([]);
+	});
+
+	test('the tarball holds a fresh build, every file package.json names, and nothing else', ({expect}) => {
+		expect(tarballFiles.filter((file) => !METADATA_FILES.includes(file) && !DIST_FILE.test(file))).toEqual([]);
+		expect(METADATA_FILES.filter((file) => !tarballFiles.includes(file))).toEqual([]);
+		expect(ENTRY_FILES.filter((file) => !tarballFiles.includes(file))).toEqual([]);
+		const pkg = record(JSON.parse(readFileSync(path.join(app, 'node_modules', 'token-baton', 'package.json'), 'utf8')), 'package.json');
+		expect(declaredTargets(pkg).filter((file) => !tarballFiles.includes(file))).toEqual([]);
+	});
+
+	test('no source map comment points at a missing file, and the core never references ky', ({expect}) => {
+		const installed = path.join(app, 'node_modules', 'token-baton');
+		const problems: string[] = [];
+		for (const file of tarballFiles.filter((name) => /\.c?js$/.test(name))) {
+			const text = readFileSync(path.join(installed, file), 'utf8');
+			for (const match of text.matchAll(/^\/\/# sourceMappingURL=(\S+)\s*$/gm)) {
+				const target = match[1] ?? '';
+				if (!target.startsWith('data:') && !existsSync(path.join(installed, path.dirname(file), target))) {
+					problems.push(`${file}: source map ${target} is not published`);
+				}
+			}
+
+			if (/\bfrom\s*["']ky["']|\b(?:require|import)\(\s*["']ky["']\s*\)/.test(text)) problems.push(`${file} loads ky`);
+		}
+
+		expect(problems).toEqual([]);
+	});
+
+	test('package.json: semver version, engines, no side effects', ({expect}) => {
+		const pkg = record(JSON.parse(readFileSync(path.join(app, 'node_modules', 'token-baton', 'package.json'), 'utf8')), 'package.json');
+		expect(pkg.version).toMatch(/^\d+\.\d+\.\d+(?:-[\w.]+)?$/);
+		expect(record(pkg.engines, 'engines').node).toBe('>=20');
+		expect(pkg.sideEffects).toBe(false);
+		expect(pkg.license).toBe('MIT');
+	});
+});
+
+describe.concurrent('lint', () => {
+	test('publint reports nothing on the tarball (suggestions included, warnings strict)', async ({expect}) => {
+		const bytes = readFileSync(tarball);
+		const tarballBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+		if (!(tarballBuffer instanceof ArrayBuffer)) throw new Error('expected an ArrayBuffer');
+		const {messages, pkg} = await publint({pack: {tarball: tarballBuffer}, level: 'suggestion', strict: true});
+		expect(messages.map((message) => formatMessage(message, pkg, {color: false}) ?? message.code)).toEqual([]);
+	});
+
+	test('attw (strict profile, no ignored rules) finds no type problem in any resolution mode', async ({expect}) => {
+		// --no-definitely-typed: the package ships its own types, so there is no @types package to fetch.
+		const result = await node([attwBin, tarball, '--format', 'json', '--no-definitely-typed'], root);
+		const analysis = record(record(JSON.parse(result.stdout), 'attw output').analysis, 'attw analysis');
+		expect(Object.keys(record(analysis.entrypoints, 'attw entrypoints')).sort()).toEqual(['.', './ky', './package.json']);
+		expect(analysis.problems, result.output).toEqual([]);
+		expect(result.code, result.output).toBe(0);
+	});
+});
+
+describe.concurrent('runtime', () => {
+	test('ESM import of both entry points in Node, as during SSR (no window), creates and destroys a manager', async ({expect}) => {
+		const result = await node(['esm.mjs'], app);
+		expect(result.code, result.output).toBe(0);
+		const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as RuntimeReport;
+		expect(report).toEqual({
+			window: 'undefined',
+			document: 'undefined',
+			core: [...CORE_EXPORTS],
+			ky: [...KY_EXPORTS],
+			signedOutIsBaton: true,
+			signedOutCode: 'ERR_SIGNED_OUT',
+			stateAfterReady: 'signed-out',
+		});
+	});
+
+	test('CJS require of both entry points, without require(esm)', async ({expect}) => {
+		// Node 20.19+ can require() ES modules; turning that off proves the CJS build is CJS throughout.
+		const result = await node(['--no-experimental-require-module', 'cjs.cjs'], app);
+		expect(result.code, result.output).toBe(0);
+		const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as RuntimeReport;
+		expect(report.core).toEqual([...CORE_EXPORTS]);
+		expect(report.ky).toEqual([...KY_EXPORTS]);
+		expect(report.stateAfterReady).toBe('signed-out');
+		expect(report.signedOutIsBaton).toBe(true);
+	});
+
+	test('the app has no ky, and the installed package brought none', ({expect}) => {
+		const requireFromApp = createRequire(path.join(app, 'package.json'));
+		expect(() => requireFromApp.resolve('ky')).toThrow(/Cannot find module/);
+		expect(existsSync(path.join(app, 'node_modules', 'ky'))).toBe(false);
+	});
+
+	test('token-baton/ky with the real ky: a 401 is retried once with the next token', async ({expect}) => {
+		const result = await node(['run.mjs'], withKy);
+		expect(result.code, result.output).toBe(0);
+		expect(JSON.parse(result.stdout.trim())).toEqual({body: {ok: true}, seen: ['Bearer first', 'Bearer second']});
+	});
+
+	test('esbuild bundles the app for the browser with no Node built-in and no node-only build of a dependency', async ({expect}) => {
+		const result = await build({
+			absWorkingDir: app,
+			entryPoints: ['browser.mjs'],
+			bundle: true,
+			platform: 'browser',
+			format: 'esm',
+			splitting: true,
+			target: 'es2022',
+			outdir: 'out',
+			write: false,
+			metafile: true,
+			logLevel: 'silent',
+		});
+		expect(result.warnings.map((warning) => warning.text)).toEqual([]);
+		const inputs = Object.entries(result.metafile.inputs);
+		const names = inputs.map(([name]) => name);
+		// The installed tarball is what got bundled (not the repo's sources).
+		expect(names).toContain('node_modules/token-baton/dist/index.js');
+		expect(names).toContain('node_modules/token-baton/dist/ky.js');
+		expect(names.filter((name) => name.startsWith('node:') || (!name.startsWith('node_modules/') && name !== 'browser.mjs'))).toEqual([]);
+		expect(names.filter((name) => /\/dist\/(?:esnode|es5node)\//.test(name))).toEqual([]);
+		const externals = inputs.flatMap(([name, input]) => input.imports.filter((entry) => entry.external).map((entry) => `${name} -> ${entry.path}`));
+		expect(externals).toEqual([]);
+		for (const file of result.outputFiles) expect(file.text).not.toMatch(/\brequire\(|["']node:/);
+	});
+});
+
+describe.concurrent('types', () => {
+	const expected: Record<string, string[]> = {
+		bundler: ['index.d.ts', 'ky.d.ts'],
+		node16: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts'],
+		nodenext: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts'],
+		node10: ['index.d.ts', 'ky.d.ts'],
+	};
+
+	test.for(TYPE_CHECK_CONFIGS.map((config) => config.name))('a strict consumer type-checks under moduleResolution %s', async (name, {expect}) => {
+		const result = await node([tscBin, '-p', `tsconfig.${name}.json`, '--pretty', 'false', '--listFiles'], app);
+		expect(result.code, result.output).toBe(0);
+		// The declarations each mode must have used, from the installed package.
+		const used = result.stdout
+			.split('\n')
+			.map((line) => line.trim().replaceAll('\\', '/'))
+			.filter((line) => line.includes('/node_modules/token-baton/dist/'))
+			.map((line) => path.posix.basename(line));
+		expect(used, result.output).toEqual(expect.arrayContaining(expected[name] ?? ['(unknown config)']));
+	});
+
+	test('every ```ts block of the published README type-checks against the built types', async ({expect}) => {
+		expect(readmeBlocks.length).toBeGreaterThanOrEqual(3);
+		const result = await node([tscBin, '-p', 'tsconfig.json', '--pretty', 'false'], withKy);
+		expect(result.code, toReadmeLocations(result.output, readmeBlocks, 'README.md')).toBe(0);
+	});
+});

@@ -1,0 +1,300 @@
+/**
+ * The files of the throwaway consumer app that test/package/consumer.test.ts installs the
+ * packed tarball into. They are strings rather than files in the repo so that the repo's own
+ * type-check (tsconfig.test.json) never tries to resolve `token-baton` against itself.
+ */
+
+/** Every runtime export, ESM and CJS alike. A new export is a deliberate change: add it here. */
+export const CORE_EXPORTS = [
+	'InvalidOptionError',
+	'InvalidResponseError',
+	'LockTimeoutError',
+	'OAuthError',
+	'SignedOutError',
+	'StorageError',
+	'TokenBatonError',
+	'TokenManager',
+	'TransientRefreshError',
+	'createTokenManager',
+] as const;
+
+export const KY_EXPORTS = ['RETRY_CODE', 'withAuth'] as const;
+
+/** What the runtime scripts print as their last line. */
+export type RuntimeReport = {
+	window: string;
+	document: string;
+	core: string[];
+	ky: string[];
+	signedOutIsBaton: boolean;
+	signedOutCode: string;
+	stateAfterReady: string;
+};
+
+/**
+ * Loads both entry points the way a Node app (or an SSR render) does, with no `window`, no
+ * `document` and no IndexedDB, then creates a manager, waits for `ready` and destroys it.
+ * The process must then exit by itself: `destroy()` leaves no timer, channel or listener.
+ */
+export function runtimeScript(format: 'esm' | 'cjs'): string {
+	const load =
+		format === 'esm'
+			? `import * as core from 'token-baton';\nimport * as kyEntry from 'token-baton/ky';`
+			: `const core = require('token-baton');\nconst kyEntry = require('token-baton/ky');`;
+	return `${load}
+
+async function main() {
+	const report = {
+		window: typeof window,
+		document: typeof document,
+		core: Object.keys(core).filter((key) => key !== 'default' && key !== '__esModule').sort(),
+		ky: Object.keys(kyEntry).filter((key) => key !== 'default' && key !== '__esModule').sort(),
+		signedOutIsBaton: new core.SignedOutError() instanceof core.TokenBatonError,
+		signedOutCode: new core.SignedOutError().code,
+	};
+	const auth = core.createTokenManager({refresh: async () => ({access_token: 'a'})});
+	await auth.ready;
+	report.stateAfterReady = auth.state;
+	auth.destroy();
+	console.log(JSON.stringify(report));
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});
+`;
+}
+
+/**
+ * token-baton/ky with the real ky (linked into a sub-folder of the app, so that the app
+ * itself stays without ky): a 401 for the first token is retried once with the next one.
+ */
+export const WITH_KY_SCRIPT = `import {createServer} from 'node:http';
+import ky from 'ky';
+import {withAuth} from 'token-baton/ky';
+
+const seen = [];
+const server = createServer((request, response) => {
+	seen.push(request.headers.authorization ?? null);
+	const ok = request.headers.authorization === 'Bearer second';
+	response.writeHead(ok ? 200 : 401, {'content-type': 'application/json'});
+	response.end(JSON.stringify({ok}));
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = 'http://127.0.0.1:' + server.address().port;
+const auth = {
+	isAllowedUrl: (url) => new URL(String(url)).origin === origin,
+	getAccessToken: async (options = {}) => (options.rejectedToken === 'first' ? 'second' : 'first'),
+};
+try {
+	const body = await withAuth(auth, ky).get(origin + '/me', {retry: {limit: 2}}).json();
+	console.log(JSON.stringify({body, seen}));
+} finally {
+	server.close();
+}
+`;
+
+/** A browser app for esbuild: both entry points, no ky installed. */
+export const BROWSER_ENTRY = `import {createTokenManager, SignedOutError} from 'token-baton';
+import {withAuth} from 'token-baton/ky';
+
+export const auth = createTokenManager({
+	tokenEndpoint: 'https://auth.example.com/oauth/token',
+	clientId: 'my-spa',
+	apiOrigins: ['https://api.example.com'],
+});
+export {SignedOutError, withAuth};
+`;
+
+/**
+ * A consumer that touches every public export, type ones included. The same source is
+ * checked as .ts (bundler, node10), .mts and .cts (node16, nodenext). The `@ts-expect-error`
+ * lines fail the check if a type ever degrades to `any`.
+ */
+export const TYPE_CONSUMER = `import {
+	createTokenManager,
+	InvalidOptionError,
+	InvalidResponseError,
+	LockTimeoutError,
+	OAuthError,
+	SignedOutError,
+	StorageError,
+	TokenBatonError,
+	TokenManager,
+	TransientRefreshError,
+	type AuthState,
+	type Listener,
+	type RefreshContext,
+	type RefreshFunction,
+	type SessionInfo,
+	type SignedOutReason,
+	type StorageProblem,
+	type TokenManagerEventName,
+	type TokenManagerEvents,
+	type TokenManagerOptions,
+	type TokenResponse,
+	type TokenSource,
+	type TransientReason,
+	type WarningCode,
+} from 'token-baton';
+import {RETRY_CODE, withAuth, type KyAuth, type KyHook, type KyLike} from 'token-baton/ky';
+
+const refresh: RefreshFunction = async (refreshToken: string, context: RefreshContext) => {
+	const response = await fetch('https://auth.example.com/oauth/token', {
+		method: 'POST',
+		body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: refreshToken}),
+		signal: context.signal,
+	});
+	const json = (await response.json()) as TokenResponse;
+	return json;
+};
+
+const options: TokenManagerOptions = {refresh, apiOrigins: ['https://api.example.com'], name: 'consumer'};
+const auth: TokenManager = createTokenManager(options);
+const state: AuthState = auth.state;
+const session: SessionInfo | undefined = auth.session;
+const eventName: TokenManagerEventName = 'signed-in';
+const onWarning: Listener<'warning'> = (event) => {
+	const code: WarningCode = event.code;
+	return code;
+};
+auth.on('warning', onWarning);
+auth.on('token', (event: TokenManagerEvents['token']) => {
+	const source: TokenSource = event.source;
+	return source;
+});
+const off: () => void = auth.on('signed-out', (event) => {
+	const reason: SignedOutReason = event.reason;
+	return reason;
+});
+
+function describeError(error: unknown): string {
+	if (error instanceof SignedOutError) return error.code;
+	if (error instanceof OAuthError) return error.error + (error.errorDescription ?? '');
+	if (error instanceof TransientRefreshError) {
+		const reason: TransientReason = error.reason;
+		return reason + String(error.retryAt ?? '');
+	}
+	if (error instanceof StorageError) {
+		const problem: StorageProblem = error.problem;
+		return problem;
+	}
+	if (error instanceof InvalidOptionError) return error.option;
+	if (error instanceof InvalidResponseError || error instanceof LockTimeoutError) return error.message;
+	if (error instanceof TokenBatonError) return error.code;
+	return 'unknown';
+}
+
+async function use(): Promise<string> {
+	await auth.ready;
+	try {
+		const token: string = await auth.getAccessToken();
+		const again: string = await auth.getAccessToken({rejectedToken: token});
+		const response: Response = await auth.fetch('https://api.example.com/me', {headers: {accept: 'application/json'}});
+		const allowed: boolean = auth.isAllowedUrl(new URL('https://api.example.com/me'));
+		return again + String(response.status) + String(allowed);
+	} catch (error) {
+		return describeError(error);
+	} finally {
+		await auth.logout();
+		auth.destroy();
+	}
+}
+
+// withAuth with a structural stand-in for a ky instance: ky itself is not installed in this app.
+type Instance = {get(url: string): Promise<Response>};
+declare const kyInstance: KyLike<Instance, {retry: true}>;
+const kyAuth: KyAuth = auth;
+const api: Instance = withAuth(kyAuth, kyInstance);
+const retryCode: string = RETRY_CODE;
+const hook: KyHook<void> = async () => undefined;
+
+// @ts-expect-error clientId is a string
+createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 42});
+// @ts-expect-error there is no such event
+auth.on('no-such-event', () => undefined);
+// @ts-expect-error a ky instance has extend() and retry()
+withAuth(auth, {});
+
+export {api, eventName, hook, off, retryCode, session, state, use};
+`;
+
+/** A consumer of the core alone: it must type-check with ky absent and token-baton/ky unused. */
+export const CORE_ONLY_CONSUMER = `import {createTokenManager, SignedOutError} from 'token-baton';
+
+export const auth = createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 'my-spa'});
+export async function token(): Promise<string | undefined> {
+	try {
+		return await auth.getAccessToken();
+	} catch (error) {
+		if (error instanceof SignedOutError) return undefined;
+		throw error;
+	}
+}
+`;
+
+/**
+ * Fragments in README.md may use these names without defining them. Keep this list short
+ * and obvious: it is the only context a README block gets besides its own imports.
+ */
+export const README_PRELUDE = `// Names README.md fragments use without defining them (see test/package/fixtures.ts).
+declare const code: string;
+declare const code_verifier: string;
+declare const redirect_uri: string;
+declare const order: {sku: string; qty: number};
+declare function showLogin(reason?: string): void;
+`;
+
+/** The compiler options every type-check in the app shares: a strict browser app. */
+const strictBrowser = {
+	strict: true,
+	noEmit: true,
+	skipLibCheck: false,
+	target: 'ES2022',
+	lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+	types: [],
+};
+
+export type TypeCheckConfig = {name: string; compilerOptions: Record<string, unknown>; files: string[]};
+
+/** One tsc run per resolution mode; ESM and CJS consumers where the mode tells them apart. */
+export const TYPE_CHECK_CONFIGS: TypeCheckConfig[] = [
+	{
+		name: 'bundler',
+		compilerOptions: {...strictBrowser, module: 'ESNext', moduleResolution: 'bundler', exactOptionalPropertyTypes: true},
+		files: ['types/consumer.ts', 'types/core-only.ts'],
+	},
+	{
+		name: 'node16',
+		compilerOptions: {...strictBrowser, module: 'Node16', moduleResolution: 'node16'},
+		files: ['types/consumer.mts', 'types/consumer.cts', 'types/core-only.mts'],
+	},
+	{
+		name: 'nodenext',
+		compilerOptions: {...strictBrowser, module: 'NodeNext', moduleResolution: 'nodenext'},
+		files: ['types/consumer.mts', 'types/consumer.cts', 'types/core-only.cts'],
+	},
+	{
+		// TypeScript's pre-exports resolution (`"moduleResolution": "node"`), still common in older apps.
+		name: 'node10',
+		compilerOptions: {...strictBrowser, module: 'CommonJS', moduleResolution: 'node10'},
+		files: ['types/consumer.ts'],
+	},
+];
+
+/** README blocks: checked like an app's own code; ky's types come from the linked ky. */
+export const README_CONFIG = {
+	compilerOptions: {
+		strict: true,
+		noEmit: true,
+		// Only the README's code is under test here; ky's and the DOM's declarations are theirs.
+		skipLibCheck: true,
+		target: 'ES2022',
+		lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+		types: [],
+		module: 'ESNext',
+		moduleResolution: 'bundler',
+	},
+	include: ['*.ts'],
+};
