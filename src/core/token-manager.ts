@@ -417,7 +417,7 @@ export class TokenManager {
 		try {
 			// A tab with no access token yet (a new tab, a restored session) asks the others first.
 			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch, rejectedToken)) return;
-			await this.#lock(() => this.#refreshLocked(epoch, signal, rejectedToken), signal);
+			await this.#lock(() => this.#refreshLocked(epoch, rejectedToken), signal);
 			if (epoch === this.#epoch) this.#backoff = undefined;
 		} catch (error) {
 			if (epoch !== this.#epoch || this.#destroyed) return;
@@ -430,7 +430,7 @@ export class TokenManager {
 	 * if another tab rotated it since this tab last looked, this tab adopts that result
 	 * instead of sending a refresh token the server already consumed.
 	 */
-	async #refreshLocked(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
+	async #refreshLocked(epoch: number, rejectedToken: string | undefined): Promise<void> {
 		if (epoch !== this.#epoch || !this.#session) return;
 		const stored = await this.#loadForRefresh();
 		if (epoch !== this.#epoch || !this.#session) return;
