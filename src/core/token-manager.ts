@@ -171,6 +171,12 @@ export class TokenManager {
 		// Read now: a refresh updates the session object in place.
 		const before = session.accessToken;
 		if (this.#hasFreshToken(rejectedToken)) return before!;
+		if (rejectedToken !== undefined && rejectedToken === before) {
+			// The API refused it: whatever its expiry said, it is due now and no longer handed out,
+			// also by a retry that a failed refresh schedules.
+			session.expiresAt = session.refreshAt = Date.now();
+		}
+
 		if (this.#backoff?.holdsCallers && Date.now() < this.#backoff.retryAt && !this.#inflight) {
 			if (before !== undefined && before !== rejectedToken && !isExpired(session)) return before;
 			throw this.#backoff.error;
@@ -309,9 +315,11 @@ export class TokenManager {
 			return await this.#store.replace(session, expected);
 		} catch (error) {
 			if (!(error instanceof StorageError)) throw error;
-			// Leave no stale refresh token behind for another tab to reuse.
+			// Leave no stale refresh token behind for another tab to reuse, and tell the tabs
+			// that the session lives in memory now, so that none takes the empty store for a logout.
 			await this.#clearStore();
 			this.#useMemory('IndexedDB write failed', error);
+			this.#channel.post({type: 'memory-only'});
 			return this.#store.replace(session, undefined);
 		}
 	}
@@ -455,6 +463,11 @@ export class TokenManager {
 			return;
 		}
 
+		// Without shared storage, the tab that refreshed last is the only witness of the newest
+		// generation, and its broadcast may still be on its way: ask, and wait for it.
+		if (!this.#store.persistent && await this.#askTabs(epoch, rejectedToken)) return;
+		if (epoch !== this.#epoch) return;
+
 		let tokens: TokenSet;
 		try {
 			tokens = await requestTokens(this.#options, stored.refreshToken, this.#alive.signal);
@@ -552,7 +565,7 @@ export class TokenManager {
 	/** Adopt tokens another tab shared, if they belong to this session and are not older than this tab's. */
 	#adoptShared(gen: Generation, tokens: SharedTokens): boolean {
 		const session = this.#session;
-		if (!session || session.gen.sid !== gen.sid || gen.n < session.gen.n) return false;
+		if (!session || session.gen.sid !== gen.sid || gen.n < session.gen.n || tokens.accessToken === session.accessToken) return false;
 		if (gen.n === session.gen.n && session.accessToken !== undefined && session.expiresAt !== undefined
 			&& (tokens.expiresAt === undefined || tokens.expiresAt <= session.expiresAt)) {
 			return false;
@@ -600,6 +613,11 @@ export class TokenManager {
 					this.#channel.post({type: 'token-response', id: message.id, gen: s.gen, tokens: s as SharedTokens});
 				}
 
+				break;
+			}
+
+			case 'memory-only': {
+				this.#useMemory('another tab could not write to IndexedDB');
 				break;
 			}
 

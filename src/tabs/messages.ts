@@ -11,7 +11,9 @@ export type TabMessage =
 	| {type: 'signed-out'; reason: string}
 	/** A tab without an access token asks the others for theirs. */
 	| {type: 'token-request'; id: string}
-	| {type: 'token-response'; id: string; gen: Generation; tokens: SharedTokens};
+	| {type: 'token-response'; id: string; gen: Generation; tokens: SharedTokens}
+	/** A tab could not write to IndexedDB: from now on the session lives in the tabs' memory and the channel. */
+	| {type: 'memory-only'};
 
 /** What a tab needs to adopt another tab's session without a request of its own: a token set, in local time. */
 export type SharedTokens = TokenSet;
@@ -35,6 +37,7 @@ export function readMessage(data: unknown, ownTabId: string): Envelope | undefin
 	const valid = type === 'tokens' ? typeof login === 'boolean' && gen && tokens !== null
 		: type === 'signed-out' ? isId(reason)
 		: type === 'token-request' ? isId(id)
+		: type === 'memory-only' ? true
 		: type === 'token-response' && isId(id) && gen && tokens;
 	// Rebuilt from the checked fields only: nothing else a sender put in reaches the manager.
 	return valid ? {protocol: PROTOCOL, v: VERSION, from: data.from, type, id, reason, login, gen, tokens} as Envelope : undefined;

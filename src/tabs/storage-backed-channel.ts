@@ -30,7 +30,8 @@ function withoutTokens(message: TabMessage): TabMessage | undefined {
 			return {type: 'tokens', login: message.login, gen: message.gen};
 		}
 
-		case 'signed-out': {
+		case 'signed-out':
+		case 'memory-only': {
 			return message;
 		}
 

@@ -52,6 +52,8 @@ describe('proactive refresh', () => {
 		await auth.setTokens(server().login());
 		for (let cycle = 1; cycle <= 5; cycle++) {
 			await advance(300_000);
+			// The token event comes after the rotated refresh token is written: the cycle is complete.
+			await vi.waitFor(() => expect(tokens).toHaveLength(cycle + 1), {timeout: 5000});
 			await expectRefreshes(cycle);
 		}
 
