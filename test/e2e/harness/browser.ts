@@ -4,21 +4,24 @@ import type {PageHarness} from './page.js';
 /** The system Chromium (Debian's package); never a downloaded one. */
 export const CHROMIUM_PATH = process.env.TOKEN_BATON_CHROMIUM ?? '/usr/bin/chromium';
 
+/** The flags every test browser runs with (headless, root, closed network). */
+export const CHROMIUM_ARGS: readonly string[] = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	// Timers must run on time in every tab, including the ones not in front.
+	'--disable-background-timer-throttling',
+	'--disable-renderer-backgrounding',
+];
+
 export async function launchChromium(): Promise<Browser> {
 	return chromium.launch({
 		executablePath: CHROMIUM_PATH,
 		headless: true,
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			// Timers must run on time in every tab, including the ones not in front.
-			'--disable-background-timer-throttling',
-			'--disable-renderer-backgrounding',
-		],
+		args: [...CHROMIUM_ARGS],
 	});
 }
 

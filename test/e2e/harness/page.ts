@@ -241,6 +241,14 @@ const harness = {
 		});
 	},
 
+	/**
+	 * The manager itself, for code that runs in the page (`page.evaluate`, init scripts such as
+	 * the fault matrix's): not for `Tab.call`, which returns structured-cloned data only.
+	 */
+	manager(id: string): TokenManager {
+		return entry(id).auth;
+	},
+
 	destroy(id: string): void {
 		entry(id).auth.destroy();
 		managers.delete(id);
