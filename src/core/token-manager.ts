@@ -221,7 +221,6 @@ export class TokenManager {
 		await this.ready;
 		this.#assertAlive();
 		const session = this.#session;
-		this.#invalidate();
 		this.#signOut('logout');
 		const stored = await this.#store.load().catch(() => undefined);
 		const sid = session?.gen.sid ?? stored?.sid;
@@ -361,11 +360,12 @@ export class TokenManager {
 		this.#tick();
 	}
 
+	/** End the session in this tab's memory; whatever was in flight for it is dropped. */
 	#signOut(reason: SignedOutReason): void {
+		this.#invalidate();
 		const wasSignedIn = this.#session !== undefined;
 		this.#session = undefined;
 		this.#state = 'signed-out';
-		this.#backoff = undefined;
 		this.#cancelTimer?.();
 		if (wasSignedIn) this.#events.emit('signed-out', {reason});
 	}
@@ -385,7 +385,6 @@ export class TokenManager {
 	 */
 	async #endSession(reason: SignedOutReason): Promise<void> {
 		const sid = this.#session?.gen.sid;
-		this.#invalidate();
 		this.#signOut(reason);
 		await this.#clearStore(sid === undefined ? undefined : {sid, ended: reason});
 		this.#channel.post({type: 'signed-out', reason});
@@ -444,7 +443,6 @@ export class TokenManager {
 		if (epoch !== this.#epoch || !this.#session) return;
 		if (isEnded(stored)) {
 			// Another tab ended the session; its message is on the way. Same reason, no second broadcast.
-			this.#invalidate();
 			this.#signOut(stored.ended);
 			return;
 		}
@@ -563,12 +561,12 @@ export class TokenManager {
 	}
 
 	/** Adopt tokens another tab shared, if they belong to this session and are not older than this tab's. */
-	#adoptShared(gen: Generation, tokens: SharedTokens): boolean {
+	#adoptShared(gen: Generation, tokens: SharedTokens): void {
 		const session = this.#session;
-		if (!session || session.gen.sid !== gen.sid || gen.n < session.gen.n || tokens.accessToken === session.accessToken) return false;
+		if (!session || session.gen.sid !== gen.sid || gen.n < session.gen.n || tokens.accessToken === session.accessToken) return;
 		if (gen.n === session.gen.n && session.accessToken !== undefined && session.expiresAt !== undefined
 			&& (tokens.expiresAt === undefined || tokens.expiresAt <= session.expiresAt)) {
-			return false;
+			return;
 		}
 
 		session.gen = {sid: gen.sid, n: gen.n};
@@ -579,7 +577,6 @@ export class TokenManager {
 		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'tab' satisfies TokenSource});
 		this.#tick();
 		for (const waiter of [...this.#tokenWaiters]) waiter();
-		return true;
 	}
 
 	#onMessage(message: Envelope): void {
@@ -602,7 +599,6 @@ export class TokenManager {
 					return;
 				}
 
-				this.#invalidate();
 				this.#signOut(message.reason);
 				break;
 			}
@@ -657,7 +653,6 @@ export class TokenManager {
 			const stored = await this.#load();
 			if (epoch !== this.#epoch || this.#destroyed) return;
 			if (isEnded(stored)) {
-				this.#invalidate();
 				this.#signOut(stored.ended);
 				return;
 			}
