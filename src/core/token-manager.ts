@@ -6,7 +6,6 @@ import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import {isAllowedUrl} from '../fetch/allowed-origin.js';
 import type {FetchAuthority} from '../fetch/auth-fetch.js';
-import {requestTokens} from '../refresh/token-request.js';
 import {callAt} from '../schedule/timer.js';
 import {onWake} from '../schedule/wake-events.js';
 import {createIdbStore} from '../storage/idb-store.js';
@@ -15,7 +14,7 @@ import {isEnded, sameGeneration, type EndedSession, type Generation, type Sessio
 import type {Envelope, SharedTokens} from '../tabs/messages.js';
 import {createRefreshLock, type RefreshLock} from '../tabs/refresh-lock.js';
 import {openTabChannel, type TabChannel} from '../tabs/tab-channel.js';
-import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
+import type {TokenSet} from '../tokens/token-set.js';
 import type {Listener, SignedOutReason, TokenManagerEventName, TokenManagerEvents, TokenSource} from '../types/events.js';
 import {abortable} from '../utils/abort.js';
 import {backoffDelay} from '../utils/backoff.js';
@@ -135,7 +134,8 @@ export class TokenManager {
 	 * Rejects with `InvalidResponseError` for a malformed response; nothing changes then.
 	 */
 	async setTokens(json: unknown): Promise<void> {
-		const tokens = parseTokenResponse(json, Date.now());
+		const receivedAt = Date.now();
+		const tokens = (await loadTokenClient()).parseTokenResponse(json, receivedAt);
 		await this.ready;
 		this.#assertAlive();
 		this.#invalidate();
@@ -422,6 +422,8 @@ export class TokenManager {
 
 	async #runRefresh(epoch: number, signal: AbortSignal, rejectedToken: string | undefined): Promise<void> {
 		try {
+			// Start loading the token endpoint client now: it arrives while the other tabs are asked.
+			loadTokenClient().catch(() => {});
 			// A tab with no access token yet (a new tab, a restored session) asks the others first.
 			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch, rejectedToken)) return;
 			await this.#lock(() => this.#refreshLocked(epoch, rejectedToken), signal);
@@ -468,7 +470,7 @@ export class TokenManager {
 
 		let tokens: TokenSet;
 		try {
-			tokens = await requestTokens(this.#options, stored.refreshToken, this.#alive.signal);
+			tokens = await (await loadTokenClient()).requestTokens(this.#options, stored.refreshToken, this.#alive.signal);
 		} catch (error) {
 			if (!(error instanceof OAuthError) || epoch !== this.#epoch) throw error;
 			// Rule out that another tab rotated meanwhile (only possible if the lock failed).
@@ -735,6 +737,16 @@ export class TokenManager {
 	#assertAlive(): void {
 		if (this.#destroyed) throw new SignedOutError('destroyed');
 	}
+}
+
+/**
+ * The token endpoint client (request, response parsing, error classification) is a chunk of
+ * its own, loaded at the first login or refresh of this tab: signed-out visitors and tabs that
+ * take their tokens from other tabs never download it. A chunk that fails to load fails the
+ * refresh like a network error: the session is kept and the refresh retried with backoff.
+ */
+function loadTokenClient(): Promise<typeof import('../refresh/token-client.js')> {
+	return import('../refresh/token-client.js');
 }
 
 /** Revocation happens at logout only: its code is loaded then. */

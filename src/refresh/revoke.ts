@@ -1,5 +1,5 @@
 import type {ResolvedOptions} from '../core/options.js';
-import {timeoutSignal} from '../utils/abort.js';
+import {timeoutSignal} from '../utils/timeout.js';
 
 /** RFC 7009 revocation of a refresh token. Rejects on a network error or a non-2xx answer. */
 export async function revokeRefreshToken(options: ResolvedOptions, refreshToken: string): Promise<void> {

@@ -4,7 +4,8 @@ import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import type {ResolvedOptions} from '../core/options.js';
 import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
-import {abortable, timeoutSignal} from '../utils/abort.js';
+import {abortable} from '../utils/abort.js';
+import {timeoutSignal} from '../utils/timeout.js';
 import {parseRetryAfter} from './retry-after.js';
 
 // Token responses are a few KB. Anything far larger is not one, and is not worth parsing.
