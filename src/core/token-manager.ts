@@ -208,7 +208,10 @@ export class TokenManager {
 
 	readonly #fetchAuthority: FetchAuthority = {
 		isAllowedUrl: (url) => this.isAllowedUrl(url),
-		getAccessToken: (options) => this.getAccessToken(options),
+		getAccessToken: (rejectedToken, signal) => {
+			const token = this.getAccessToken({rejectedToken});
+			return signal ? abortable(token, signal) : token;
+		},
 		onNotRetried: (url) => this.#warn('request-not-retried', `401 from ${url} not retried: stream body`),
 	};
 

@@ -10,7 +10,7 @@ export function isAllowedUrl(url: string | URL, apiOrigins: readonly string[]): 
 }
 
 /** Absolute URL of `url`, relative ones resolved against the page; undefined when it does not parse. */
-export function parseUrl(url: string | URL): URL | undefined {
+function parseUrl(url: string | URL): URL | undefined {
 	try {
 		return new URL(String(url), baseUrl());
 	} catch {

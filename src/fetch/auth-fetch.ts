@@ -1,10 +1,8 @@
-import {abortable} from '../utils/abort.js';
-import {parseUrl} from './allowed-origin.js';
-
 /** What the fetch wrapper needs from the token manager. */
 export type FetchAuthority = {
 	isAllowedUrl(url: string | URL): boolean;
-	getAccessToken(options?: {rejectedToken?: string}): Promise<string>;
+	/** `getAccessToken`, given up (rejecting with the reason) when `signal` aborts. */
+	getAccessToken(rejectedToken: string | undefined, signal?: AbortSignal): Promise<string>;
 	/** Told when a 401 could not be retried because the body was a stream. */
 	onNotRetried(url: string): void;
 };
@@ -15,8 +13,8 @@ export type FetchAuthority = {
  * retry with a different token; a second 401 is the caller's.
  */
 export async function authFetch(authority: FetchAuthority, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-	const url = input instanceof Request ? input.url : parseUrl(input)?.href;
-	if (url === undefined || !authority.isAllowedUrl(url)) return fetch(input, init);
+	// A URL that does not parse is not allowed: fetch gets it untouched and reports the error.
+	if (!authority.isAllowedUrl(input instanceof Request ? input.url : input)) return fetch(input, init);
 
 	const request = new Request(input, init);
 	// Init fields a Request does not keep (a runtime's own extensions) still reach fetch.
@@ -26,7 +24,7 @@ export async function authFetch(authority: FetchAuthority, input: RequestInfo | 
 
 	// An aborted request must not start a refresh on its way out.
 	request.signal.throwIfAborted();
-	const token = await abortable(authority.getAccessToken(), request.signal);
+	const token = await authority.getAccessToken(undefined, request.signal);
 	// A stream given as the body can be read once only (cloning would buffer all of it); any
 	// other body, including a Request's, is copied now for the retry.
 	const replayable = !isStream(init?.body);
@@ -38,13 +36,13 @@ export async function authFetch(authority: FetchAuthority, input: RequestInfo | 
 	if (!retry) {
 		authority.onNotRetried(request.url);
 		// Not retried, but the token is known to be rejected: have a new one ready for the next request.
-		authority.getAccessToken({rejectedToken: token}).catch(() => {});
+		authority.getAccessToken(token).catch(() => {});
 		return response;
 	}
 
 	let fresh: string;
 	try {
-		fresh = await abortable(authority.getAccessToken({rejectedToken: token}), request.signal);
+		fresh = await authority.getAccessToken(token, request.signal);
 	} catch (error) {
 		// Signed out or no new token to be had: the 401 is the honest answer, unless the caller aborted.
 		if (request.signal.aborted) throw error;

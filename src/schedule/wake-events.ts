@@ -9,14 +9,14 @@ export function onWake(onWake: () => void, onOnline: () => void): () => void {
 		if (document.visibilityState === 'visible') onWake();
 	};
 
-	window.addEventListener('focus', onWake);
-	window.addEventListener('pageshow', onWake);
-	window.addEventListener('online', onOnline);
-	document.addEventListener('visibilitychange', onVisibility);
+	const listeners: Array<[EventTarget, string, () => void]> = [
+		[window, 'focus', onWake],
+		[window, 'pageshow', onWake],
+		[window, 'online', onOnline],
+		[document, 'visibilitychange', onVisibility],
+	];
+	for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
 	return () => {
-		window.removeEventListener('focus', onWake);
-		window.removeEventListener('pageshow', onWake);
-		window.removeEventListener('online', onOnline);
-		document.removeEventListener('visibilitychange', onVisibility);
+		for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
 	};
 }
