@@ -141,16 +141,17 @@ export class TokenManager {
 		this.#invalidate();
 		const lifetime = this.#options.refreshTokenLifetimeSeconds;
 		const refreshExpiresAt = tokens.refreshExpiresAt ?? (tokens.refreshToken && lifetime ? Date.now() + lifetime * 1000 : undefined);
-		const session = this.#newSession({sid: randomId(), n: 0}, {refreshToken: tokens.refreshToken, refreshExpiresAt}, tokens);
-		if (session.refreshToken !== undefined) {
-			await this.#write({...session.gen, refreshToken: session.refreshToken, refreshExpiresAt}, undefined);
+		const gen = {sid: randomId(), n: 0};
+		const {refreshToken} = tokens;
+		if (refreshToken !== undefined) {
+			await this.#write({...gen, refreshToken, refreshExpiresAt}, undefined);
 		} else {
 			// A new login without a refresh token must not leave the previous one behind.
 			await this.#clearStore();
 		}
 
-		this.#signIn(session, 'login');
-		this.#channel.post({type: 'tokens', login: true, gen: session.gen, tokens: session as SharedTokens});
+		const session = this.#signIn(gen, {refreshToken, refreshExpiresAt}, tokens, 'login');
+		this.#channel.post({type: 'tokens', login: true, gen, tokens: session as SharedTokens});
 	}
 
 	/**
@@ -275,7 +276,7 @@ export class TokenManager {
 			return;
 		}
 
-		this.#signIn(this.#newSession(stored, stored), 'restore');
+		this.#signIn(stored, stored, undefined, 'restore');
 	}
 
 	/** The stored session, or undefined; unusable storage switches to memory, untrusted records are discarded. */
@@ -336,13 +337,6 @@ export class TokenManager {
 		this.#warn('storage-unavailable', `${message}: session kept in this tab only`, error);
 	}
 
-	/** A session of generation `gen` with this refresh token and, when given, this access token. */
-	#newSession(gen: Generation, refresh: Pick<Session, 'refreshToken' | 'refreshExpiresAt'>, tokens?: AccessPart): Session {
-		const session: Session = {gen: {sid: gen.sid, n: gen.n}, refreshToken: refresh.refreshToken, refreshExpiresAt: refresh.refreshExpiresAt};
-		if (tokens) this.#setAccessToken(session, tokens);
-		return session;
-	}
-
 	#setAccessToken(session: Session, tokens: AccessPart): void {
 		session.accessToken = tokens.accessToken;
 		session.expiresAt = tokens.expiresAt;
@@ -351,16 +345,23 @@ export class TokenManager {
 		session.idToken = tokens.idToken ?? session.idToken;
 	}
 
-	#signIn(session: Session, source: 'login' | 'tab' | 'restore'): void {
+	/**
+	 * Start or join the session of generation `gen`, with this refresh token and, when given,
+	 * this access token. Whatever was in flight for the previous session is dropped.
+	 */
+	#signIn(gen: Generation, refresh: Pick<Session, 'refreshToken' | 'refreshExpiresAt'>, tokens: AccessPart | undefined, source: 'login' | 'tab' | 'restore'): Session {
+		this.#invalidate();
+		const session: Session = {gen: {sid: gen.sid, n: gen.n}, refreshToken: refresh.refreshToken, refreshExpiresAt: refresh.refreshExpiresAt};
+		if (tokens) this.#setAccessToken(session, tokens);
 		this.#session = session;
 		this.#state = 'signed-in';
-		this.#backoff = undefined;
 		this.#events.emit('signed-in', {source});
 		if (session.accessToken !== undefined) {
 			this.#events.emit('token', {expiresAt: session.expiresAt, source: source === 'tab' ? 'tab' : 'login'});
 		}
 
 		this.#tick();
+		return session;
 	}
 
 	/** End the session in this tab's memory; whatever was in flight for it is dropped. */
@@ -504,13 +505,7 @@ export class TokenManager {
 			return;
 		}
 
-		const session = this.#session!;
-		session.gen = {sid: next.sid, n: next.n};
-		session.refreshToken = next.refreshToken;
-		session.refreshExpiresAt = next.refreshExpiresAt;
-		this.#setAccessToken(session, tokens);
-		this.#backoff = undefined;
-		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'refresh'});
+		const session = this.#takeTokens(next, next.refreshToken, next.refreshExpiresAt, tokens, 'refresh');
 		this.#channel.post({type: 'tokens', login: false, gen: session.gen, tokens: session as SharedTokens});
 	}
 
@@ -574,14 +569,21 @@ export class TokenManager {
 			return;
 		}
 
+		this.#takeTokens(gen, tokens.refreshToken ?? session.refreshToken, tokens.refreshExpiresAt, tokens, 'tab');
+	}
+
+	/** The session moves to generation `gen` with new tokens, from this tab's refresh or another tab's. */
+	#takeTokens(gen: Generation, refreshToken: string | undefined, refreshExpiresAt: number | undefined, tokens: AccessPart, source: TokenSource): Session {
+		const session = this.#session!;
 		session.gen = {sid: gen.sid, n: gen.n};
-		if (tokens.refreshToken !== undefined) session.refreshToken = tokens.refreshToken;
-		session.refreshExpiresAt = tokens.refreshExpiresAt;
+		session.refreshToken = refreshToken;
+		session.refreshExpiresAt = refreshExpiresAt;
 		this.#setAccessToken(session, tokens);
 		this.#backoff = undefined;
-		this.#events.emit('token', {expiresAt: session.expiresAt, source: 'tab' satisfies TokenSource});
+		this.#events.emit('token', {expiresAt: session.expiresAt, source});
 		this.#tick();
 		for (const waiter of [...this.#tokenWaiters]) waiter();
+		return session;
 	}
 
 	#onMessage(message: Envelope): void {
@@ -634,15 +636,14 @@ export class TokenManager {
 		if (this.#session?.gen.sid === gen.sid) return;
 		this.#invalidate();
 		if (tokens) {
-			this.#signIn(this.#newSession(gen, tokens, tokens), 'tab');
+			this.#signIn(gen, tokens, tokens, 'tab');
 			return;
 		}
 
 		// Over a storage-backed transport the login carries no tokens: read them from storage.
 		void this.#load().then((stored) => {
 			if (stored && !isEnded(stored) && stored.sid === gen.sid && this.#session?.gen.sid !== gen.sid && !this.#destroyed) {
-				this.#invalidate();
-				this.#signIn(this.#newSession(stored, stored), 'tab');
+				this.#signIn(stored, stored, undefined, 'tab');
 			}
 		});
 	}
@@ -663,8 +664,7 @@ export class TokenManager {
 			}
 
 			if (stored && stored.sid !== session.gen.sid) {
-				this.#invalidate();
-				this.#signIn(this.#newSession(stored, stored), 'tab');
+				this.#signIn(stored, stored, undefined, 'tab');
 				return;
 			}
 
