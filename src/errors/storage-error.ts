@@ -17,8 +17,8 @@ export class StorageError extends TokenBatonError {
 	readonly problem: StorageProblem;
 
 	/** `cause` carries the IndexedDB or WebCrypto error behind it, when there is one. */
-	constructor(problem: StorageProblem, message: string, options?: {cause?: unknown}) {
-		super('ERR_STORAGE', message, options);
+	constructor(problem: StorageProblem, options?: {cause?: unknown}) {
+		super('ERR_STORAGE', `stored session: ${problem}`, options);
 		this.problem = problem;
 	}
 }

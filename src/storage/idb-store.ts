@@ -94,9 +94,9 @@ async function encode(session: StoredSession, name: string, encrypt: boolean, st
 }
 
 async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession | EndedSession> {
-	if (!isRecord(value)) throw new StorageError('corrupt', 'stored session: not a token-baton record');
+	if (!isRecord(value)) throw new StorageError('corrupt');
 	if (value.name !== name) {
-		throw new StorageError('foreign', `stored session: belongs to "${value.name}"`);
+		throw new StorageError('foreign');
 	}
 
 	if (typeof value.ended === 'string') return {sid: value.sid, ended: value.ended};
@@ -107,15 +107,15 @@ async function decode(value: unknown, name: string, store: UseStore): Promise<St
 	};
 	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
 	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) {
-		throw new StorageError('corrupt', 'stored session: no refresh token');
+		throw new StorageError('corrupt');
 	}
 
 	const key = await guard('unavailable', () => get<unknown>(CRYPTO_KEY, store));
-	if (!isCryptoKey(key)) throw new StorageError('undecryptable', 'stored session: its key is gone');
+	if (!isCryptoKey(key)) throw new StorageError('undecryptable');
 	try {
 		return {...session, refreshToken: await open(key, {iv: value.iv, data: value.data}, context(value))};
 	} catch (error) {
-		throw new StorageError('undecryptable', 'stored session: cannot be decrypted', {cause: error});
+		throw new StorageError('undecryptable', {cause: error});
 	}
 }
 
@@ -161,6 +161,6 @@ async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => P
 		return await action();
 	} catch (error) {
 		if (error instanceof StorageError) throw error;
-		throw new StorageError(problem, `IndexedDB: ${problem}`, {cause: error});
+		throw new StorageError(problem, {cause: error});
 	}
 }
