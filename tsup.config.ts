@@ -6,7 +6,7 @@ export default defineConfig({
 	format: ['esm', 'cjs'],
 	dts: true,
 	clean: true,
-	// Keeps broadcast-channel (the fallback) out of the entry chunk: it is imported only where needed.
+	// Keeps the fallbacks (lease lock, localStorage channel) out of the entry chunk: they are imported only where needed.
 	splitting: true,
 	target: 'es2022',
 	platform: 'browser',

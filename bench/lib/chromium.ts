@@ -20,7 +20,7 @@ export type Chromium = {browser: Browser; server: TokenServer; version: string; 
 
 /**
  * The bench page bundled like the e2e harness bundles its page (esbuild, ESM, code
- * splitting, in memory), so that the peers and broadcast-channel stay lazy chunks.
+ * splitting, in memory), so that the peers and the lease lock (the no-Web-Locks fallback) stay lazy chunks.
  */
 export async function buildBenchBundle(root: string): Promise<BrowserBundle> {
 	const result = await build({
@@ -47,13 +47,13 @@ export async function buildBenchBundle(root: string): Promise<BrowserBundle> {
 	});
 	const files = new Map<string, string>();
 	for (const file of result.outputFiles) files.set(basename(file.path), file.text);
-	let broadcastChannelChunk = '';
+	let leaseLockChunk = '';
 	for (const [path, output] of Object.entries(result.metafile.outputs)) {
-		if (output.entryPoint?.includes('broadcast-channel')) broadcastChannelChunk = basename(path);
+		if (output.entryPoint?.endsWith('src/tabs/lease-lock.ts')) leaseLockChunk = basename(path);
 	}
 
 	if (!files.has('page.js')) throw new Error(`Unexpected bundle layout: ${[...files.keys()].join(', ')}`);
-	return {files, broadcastChannelChunk};
+	return {files, leaseLockChunk};
 }
 
 export async function startChromium(root: string): Promise<Chromium> {

@@ -24,7 +24,7 @@ const SUBJECTS: Subject[] = [
 		label: 'token-baton',
 		code: "import {createTokenManager} from './src/index.ts';\nglobalThis.__bench = createTokenManager;",
 		resolveDir: 'root',
-		packages: ['idb-keyval', 'broadcast-channel'],
+		packages: ['idb-keyval'],
 	},
 	{
 		label: 'token-baton/ky',
@@ -38,7 +38,7 @@ const SUBJECTS: Subject[] = [
 		label: 'token-baton + token-baton/ky',
 		code: "import {createTokenManager} from './src/index.ts';\nimport {withAuth} from './src/ky.ts';\nglobalThis.__bench = [createTokenManager, withAuth];",
 		resolveDir: 'root',
-		packages: ['idb-keyval', 'broadcast-channel'],
+		packages: ['idb-keyval'],
 		external: ['ky'],
 		note: 'ky external',
 	},

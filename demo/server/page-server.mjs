@@ -2,7 +2,7 @@
  * Serves the demo SPA: demo/page/index.html (with the demo's configuration inlined as JSON),
  * its stylesheet, and the esbuild bundle of demo/page/main.ts plus token-baton's src/,
  * built in memory at start the way an app's bundler would (ESM, code splitting, so the
- * broadcast-channel fallback stays a lazily loaded chunk).
+ * fallbacks for pages without Web Locks or a native BroadcastChannel stay lazily loaded chunks).
  */
 import {readFile} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';

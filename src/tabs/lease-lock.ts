@@ -1,7 +1,3 @@
-import {createStore, promisifyRequest, type UseStore} from 'idb-keyval';
-import {LockTimeoutError} from '../errors/lock-timeout-error.js';
-import {randomId} from '../utils/random-id.js';
-
 /** How long a lease lasts unless renewed: a holder that crashed or closed is replaced after this. */
 const LEASE_MS = 5000;
 // Renewed well before it runs out, so a long refresh request keeps it.
@@ -13,67 +9,87 @@ const KEY = 'lease';
 type Lease = {owner: string; until: number};
 
 /**
- * The fallback where Web Locks are missing: a lease in IndexedDB (database named after the
+ * The fallback where Web Locks are missing: a lease in IndexedDB (a database named after the
  * lock, object store `lease`), taken in one readwrite transaction so that two tabs can never
  * both find it free. The holder renews it while the task runs and deletes it when done (or
  * on `pagehide`); a tab that crashed or closed loses it once it expires.
  *
+ * Waits until the lease is taken or `wait` aborts (then rejects with its reason); once taken,
+ * the task runs whatever `wait` does, as under Web Locks. refresh-lock.ts bounds the wait.
+ *
  * Known limit: a holder frozen for longer than the lease (a frozen tab, the back/forward
  * cache) may lose it while its task still runs. The manager writes the session with a
  * compare-and-set in IndexedDB, so storage stays consistent even then.
+ *
+ * Self-contained on purpose (raw IndexedDB, no import): a module shared with the start chunk
+ * would split off into a chunk of its own that every app loads at start.
  */
-export async function withLeaseLock<T>(lockName: string, timeoutMs: number, task: () => Promise<T>, signal: AbortSignal): Promise<T> {
-	signal.throwIfAborted();
-	const store = createStore(lockName, KEY);
-	const owner = randomId();
+export async function withLeaseLock<T>(lockName: string, wait: AbortSignal, task: () => Promise<T>): Promise<T> {
+	// Tells this acquisition's lease from any other; not a secret.
+	const owner = `${Date.now()}:${Math.random()}`;
 	const ours = (lease: unknown) => isLease(lease) && lease.owner === owner;
+	const opening = openDatabase(lockName);
+	const swap = async (next: (lease: unknown) => unknown) => transact(await opening, next);
 	// Also what renewing does: extends our lease, or takes it back if it ran out and is still free.
-	const take = () => swap(store, (lease) => ours(lease) || !isLive(lease) ? {owner, until: Date.now() + LEASE_MS} : lease);
+	const take = async () => swap((lease) => ours(lease) || !isLive(lease) ? {owner, until: Date.now() + LEASE_MS} : lease);
 	const release = async () => {
-		await swap(store, (lease) => ours(lease) ? undefined : lease).catch(() => {});
-		await store('readonly', (lease) => lease.transaction.db.close()).catch(() => {});
+		await swap((lease) => ours(lease) ? undefined : lease).catch(() => {});
+		(await opening.catch(() => undefined))?.close();
 	};
 
-	let stop!: (reason: unknown) => void;
-	const stopped = new Promise<never>((_resolve, reject) => {
-		stop = reject;
+	const gaveUp = new Promise<never>((_resolve, reject) => {
+		const onAbort = () => reject(wait.reason);
+		if (wait.aborted) onAbort();
+		else wait.addEventListener('abort', onAbort, {once: true});
 	});
-	const timer = setTimeout(() => stop(new LockTimeoutError(lockName, timeoutMs)), timeoutMs);
-	const onAbort = () => stop(signal.reason);
-	signal.addEventListener('abort', onAbort, {once: true});
 	// true: ours; undefined: IndexedDB is unusable.
 	let held: boolean | undefined;
 	try {
 		do {
-			if (held === false) await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, POLL_MS * (1 + 2 * Math.random())))]);
-			held = await Promise.race([stopped, take().then(ours, () => undefined)]);
+			if (held === false) await Promise.race([gaveUp, new Promise((resolve) => setTimeout(resolve, POLL_MS * (1 + 2 * Math.random())))]);
+			held = await Promise.race([gaveUp, take().then(ours, () => undefined)]);
 		} while (held === false);
 	} catch (error) {
 		// A take may still be in flight and succeed: clear up after it.
 		void release();
 		throw error;
-	} finally {
-		clearTimeout(timer);
-		signal.removeEventListener('abort', onAbort);
 	}
 
-	// Without IndexedDB nothing can coordinate: run anyway. Such a tab keeps its session in
-	// memory and asks the other tabs over the channel, so it never spends a stored refresh token.
+	// Without a usable IndexedDB there is nothing to coordinate through: run anyway. Such a
+	// tab keeps its session in memory, and the manager asks the other tabs over the channel
+	// before it refreshes.
 	if (!held) return task();
 	const renew = setInterval(() => void take().catch(() => {}), RENEW_MS);
-	addEventListener('pagehide', release);
+	globalThis.addEventListener?.('pagehide', release);
 	try {
 		return await task();
 	} finally {
 		clearInterval(renew);
-		removeEventListener('pagehide', release);
+		globalThis.removeEventListener?.('pagehide', release);
 		await release();
 	}
 }
 
+function openDatabase(name: string): Promise<IDBDatabase> {
+	return new Promise((resolve, reject) => {
+		const request = indexedDB.open(name);
+		request.onupgradeneeded = () => request.result.createObjectStore(KEY);
+		request.onsuccess = () => {
+			const db = request.result;
+			// Never block another tab that deletes or upgrades the database.
+			db.onversionchange = () => db.close();
+			resolve(db);
+		};
+
+		request.onerror = () => reject(request.error);
+	});
+}
+
 /** Reads the lease and writes `next(lease)` in one readwrite transaction; undefined deletes it. Resolves to what is stored then. */
-async function swap(store: UseStore, next: (lease: unknown) => unknown): Promise<unknown> {
-	return store('readwrite', async (leases) => {
+function transact(db: IDBDatabase, next: (lease: unknown) => unknown): Promise<unknown> {
+	return new Promise((resolve, reject) => {
+		const transaction = db.transaction(KEY, 'readwrite');
+		const leases = transaction.objectStore(KEY);
 		const request = leases.get(KEY);
 		let value: unknown;
 		request.onsuccess = () => {
@@ -82,8 +98,9 @@ async function swap(store: UseStore, next: (lease: unknown) => unknown): Promise
 			if (value === undefined) leases.delete(KEY);
 			else leases.put(value, KEY);
 		};
-		await promisifyRequest(leases.transaction);
-		return value;
+
+		transaction.oncomplete = () => resolve(value);
+		transaction.onerror = transaction.onabort = () => reject(transaction.error);
 	});
 }
 

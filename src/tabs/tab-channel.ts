@@ -12,8 +12,9 @@ export type TabChannel = {
 
 /**
  * The message bus between the tabs of one manager name. Native BroadcastChannel where it
- * exists; otherwise broadcast-channel (loaded only then) with tokens stripped from every
- * message; nothing at all where neither exists (SSR, old runtimes).
+ * exists; otherwise localStorage `storage` events (storage-backed-channel.ts, loaded only
+ * then) with tokens stripped from every message; nothing at all where neither exists (SSR,
+ * old runtimes).
  */
 export function openTabChannel(name: string, tabId: string, onMessage: (message: Envelope) => void): TabChannel {
 	const channelName = `token-baton:${name}`;
@@ -36,7 +37,7 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 	return openStorageBackedChannel(channelName, receive, envelope);
 }
 
-/** Loaded only where there is no native BroadcastChannel, together with broadcast-channel itself. */
+/** Loaded only where there is no native BroadcastChannel: its own chunk, which other browsers never download. */
 function openStorageBackedChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
 	const loading = import('./storage-backed-channel.js').then((module) => module.openStorageBackedChannel(channelName, receive, envelope));
 	return {

@@ -104,7 +104,7 @@ async function freshTabState(id = MAIN, options: PageOptions = {name: NAME}): Pr
 
 const LOCK_MODES = [
 	{label: 'with Web Locks', withoutWebLocks: false},
-	{label: 'with navigator.locks removed (broadcast-channel election)', withoutWebLocks: true},
+	{label: 'with navigator.locks removed (IndexedDB lease lock)', withoutWebLocks: true},
 ] as const;
 
 describe('one refresh for all tabs', () => {
@@ -139,7 +139,7 @@ describe('one refresh for all tabs', () => {
 			expect(server.apiStatuses.filter((status) => status === 401)).toEqual([]);
 			for (const tab of tabs) expect(await tab.call('state', MAIN)).toBe('signed-in');
 			// The fallback is really in use (its lazily loaded chunk was fetched) only without Web Locks.
-			expect(server.bundleRequests.includes(bundle.broadcastChannelChunk)).toBe(mode.withoutWebLocks);
+			expect(server.bundleRequests.includes(bundle.leaseLockChunk)).toBe(mode.withoutWebLocks);
 		});
 	}
 });

@@ -65,8 +65,8 @@ export function installFakeWebLocks(): FakeLockManager {
 	return locks;
 }
 
-/** No Web Locks, as in older browsers: token-baton falls back to broadcast-channel's election. */
+/** No Web Locks, as in older browsers or pages that are not a secure context: token-baton falls back to its IndexedDB lease lock. */
 export function removeWebLocks(): void {
-	// `undefined`, not happy-dom's `null`: broadcast-channel tests `typeof navigator.locks`.
+	// `undefined`, as in such a browser, not happy-dom's `null`.
 	Object.defineProperty(navigator, 'locks', {value: undefined, configurable: true});
 }

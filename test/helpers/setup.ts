@@ -12,6 +12,8 @@ if (typeof window !== 'undefined') {
 		import('../../src/refresh/token-client.js'),
 		import('../../src/refresh/revoke.js'),
 		import('../../src/fetch/auth-fetch.js'),
+		import('../../src/tabs/lease-lock.js'),
+		import('../../src/tabs/storage-backed-channel.js'),
 	]);
 }
 

@@ -165,29 +165,6 @@ describe('transient refresh errors keep the session', () => {
 		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(2), {timeout: 5000});
 	});
 
-	test('the token endpoint client failing to load (offline, a deploy removed the chunk) is transient: nothing sent, session kept, retried', async () => {
-		useFakeClock();
-		vi.spyOn(Math, 'random').mockReturnValue(0);
-		const auth = await signedIn(0);
-		const before = await storedRecord();
-		vi.doMock('../../src/refresh/token-client.js', () => {
-			throw new TypeError('Failed to fetch dynamically imported module');
-		});
-		try {
-			await expect(auth.getAccessToken()).rejects.toMatchObject({code: 'ERR_REFRESH_TRANSIENT', reason: 'network'});
-			expect(server().refreshCalls).toHaveLength(0);
-			expect(auth.state).toBe('signed-in');
-			expect(await storedRecord()).toEqual(before);
-		} finally {
-			vi.doUnmock('../../src/refresh/token-client.js');
-		}
-
-		// The chunk loads again: the backoff's retry refreshes.
-		await advance(500);
-		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1), {timeout: 5000});
-		await expect(auth.getAccessToken()).resolves.toBe('at-2');
-	});
-
 	test('coming back online retries at once instead of waiting out the backoff', async () => {
 		useFakeClock();
 		vi.spyOn(Math, 'random').mockReturnValue(0.999);

@@ -24,7 +24,7 @@ async function allHold(tabs: TokenManager[], token: string): Promise<void> {
 
 describe.each([
 	['Web Locks', () => installFakeWebLocks()],
-	['the broadcast-channel fallback (no Web Locks)', () => removeWebLocks()],
+	['the IndexedDB lease fallback (no Web Locks)', () => removeWebLocks()],
 ])('tabs in step, with %s', (_label, setLocks) => {
 	test('4 tabs × 10 concurrent calls on an expired token make exactly one refresh request', async () => {
 		setLocks();

@@ -8,13 +8,13 @@ const root = join(here, '..', '..', '..');
 export type BrowserBundle = {
 	/** Output file name (as served under /bundle/) → contents. The entry is `page.js`. */
 	files: Map<string, string>;
-	/** The lazily loaded chunk holding broadcast-channel (the no-Web-Locks fallback). */
-	broadcastChannelChunk: string;
+	/** The lazily loaded chunk holding the lease lock (src/tabs/lease-lock.ts, the no-Web-Locks fallback). */
+	leaseLockChunk: string;
 };
 
 /**
  * Bundle token-baton (src/, through the page harness) for the browser the way an app's
- * bundler would: ESM with code splitting, so `import('broadcast-channel')` stays a lazily
+ * bundler would: ESM with code splitting, so `import('./lease-lock.js')` stays a lazily
  * loaded chunk that the page fetches only when the fallback is needed. Kept in memory.
  */
 export async function buildBrowserBundle(): Promise<BrowserBundle> {
@@ -36,14 +36,14 @@ export async function buildBrowserBundle(): Promise<BrowserBundle> {
 	const files = new Map<string, string>();
 	for (const file of result.outputFiles) files.set(basename(file.path), file.text);
 
-	let broadcastChannelChunk: string | undefined;
+	let leaseLockChunk: string | undefined;
 	for (const [path, output] of Object.entries(result.metafile.outputs)) {
-		if (output.entryPoint?.includes('broadcast-channel')) broadcastChannelChunk = basename(relative(root, path));
+		if (output.entryPoint?.endsWith('src/tabs/lease-lock.ts')) leaseLockChunk = basename(relative(root, path));
 	}
 
-	if (!files.has('page.js') || broadcastChannelChunk === undefined) {
+	if (!files.has('page.js') || leaseLockChunk === undefined) {
 		throw new Error(`Unexpected bundle layout: ${[...files.keys()].join(', ')}`);
 	}
 
-	return {files, broadcastChannelChunk};
+	return {files, leaseLockChunk};
 }
