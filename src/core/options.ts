@@ -44,7 +44,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 	const given = options as Record<string, unknown>;
 	const resolved: Record<string, unknown> = {name: 'default', encryptStorage: true, refreshParams: {}, apiOrigins: []};
 	for (const key of Object.keys(given)) {
-		if (!Object.prototype.hasOwnProperty.call(OPTIONS, key)) fail(key, 'is not a token-baton option');
+		if (!Object.prototype.hasOwnProperty.call(OPTIONS, key)) fail(key, 'is unknown');
 	}
 
 	for (const [key, kind] of Object.entries(OPTIONS)) {
@@ -61,7 +61,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 
 function check(key: string, kind: Kind, value: unknown): unknown {
 	if (Array.isArray(kind)) {
-		if (typeof value !== 'number' || !(value >= kind[1] && value <= kind[2])) fail(key, `must be a number of seconds from ${kind[1]} to ${kind[2]}`);
+		if (typeof value !== 'number' || !(value >= kind[1] && value <= kind[2])) fail(key, `must be ${kind[1]} to ${kind[2]} seconds`);
 		return value;
 	}
 
@@ -73,7 +73,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 	if (kind === 'params') {
 		if (typeof value !== 'object' || !value || Array.isArray(value)) fail(key, 'must be an object of strings');
 		for (const [name, field] of Object.entries(value)) {
-			if (typeof field !== 'string' || RESERVED_PARAMS.includes(name)) fail(`${key}.${name}`, 'must be a string, and not one token-baton sets');
+			if (typeof field !== 'string' || RESERVED_PARAMS.includes(name)) fail(`${key}.${name}`, 'must be a string and not a grant field');
 		}
 
 		return {...value};
@@ -85,7 +85,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 			const url = typeof entry === 'string' ? parse(entry) : undefined;
 			// Exact origins only: a path, query, credentials or wildcard would suggest a looser match than the one made.
 			if (!url || url.href !== `${url.origin}/` || url.hostname.includes('*')) {
-				fail(`${key}[${index}]`, `must be an exact origin such as "https://api.example.com", got "${String(entry)}"`);
+				fail(`${key}[${index}]`, 'must be an exact origin like https://api.example.com');
 			}
 
 			return url.origin;
@@ -95,7 +95,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 	if (typeof value !== 'string' || !value.trim()) fail(key, 'must be a non-empty string');
 	if (kind === 'text') return value;
 	const url = parse(value);
-	if (!url) fail(key, `must be an absolute http(s) URL, got "${value}"`);
+	if (!url) fail(key, 'must be an http(s) URL');
 	return url.href;
 }
 

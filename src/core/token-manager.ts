@@ -258,7 +258,7 @@ export class TokenManager {
 		if (typeof indexedDB === 'undefined') {
 			this.#useMemory('no IndexedDB');
 		} else if (this.#options.encryptStorage && typeof crypto?.subtle?.encrypt !== 'function') {
-			this.#useMemory('no WebCrypto (insecure context?)');
+			this.#useMemory('no WebCrypto');
 		}
 
 		const stored = await this.#load();
@@ -285,10 +285,10 @@ export class TokenManager {
 			return await this.#store.load();
 		} catch (error) {
 			if (!(error instanceof StorageError) || error.problem === 'unavailable' || error.problem === 'write-failed') {
-				this.#useMemory('IndexedDB unusable', error);
+				this.#useMemory('IndexedDB failed', error);
 			} else {
 				await this.#clearStore();
-				this.#warn('storage-discarded', `stored session discarded: ${error.problem}`, error);
+				this.#warn('storage-discarded', error.message, error);
 			}
 
 			return undefined;
@@ -321,7 +321,7 @@ export class TokenManager {
 			// Leave no stale refresh token behind for another tab to reuse, and tell the tabs
 			// that the session lives in memory now, so that none takes the empty store for a logout.
 			await this.#clearStore();
-			this.#useMemory('IndexedDB write failed', error);
+			this.#useMemory('IndexedDB failed', error);
 			this.#channel.post({type: 'memory-only'});
 			return this.#store.replace(session, undefined);
 		}
@@ -334,7 +334,7 @@ export class TokenManager {
 	#useMemory(message: string, error?: unknown): void {
 		if (!this.#store.persistent) return;
 		this.#store = createMemoryStore();
-		this.#warn('storage-unavailable', `${message}: session kept in this tab only`, error);
+		this.#warn('storage-unavailable', `session in this tab's memory only: ${message}`, error);
 	}
 
 	#setAccessToken(session: Session, tokens: AccessPart): void {
@@ -497,7 +497,7 @@ export class TokenManager {
 		// Persist the rotated refresh token before the new access token is handed out.
 		const written = epoch === this.#epoch && await this.#write(next, stored);
 		if (!written || epoch !== this.#epoch) {
-			this.#warn('result-discarded', 'refresh result dropped: session ended');
+			this.#warn('result-discarded', 'session ended during refresh');
 			if (tokens.refreshToken !== undefined) {
 				revoke(this.#options, tokens.refreshToken).catch(() => {});
 			}
@@ -620,7 +620,7 @@ export class TokenManager {
 			}
 
 			case 'memory-only': {
-				this.#useMemory('another tab could not write to IndexedDB');
+				this.#useMemory('IndexedDB failed in another tab');
 				break;
 			}
 
@@ -678,7 +678,7 @@ export class TokenManager {
 	#onRefreshError(error: unknown): void {
 		const tokenError = error instanceof TokenBatonError
 			? error
-			: new TransientRefreshError('network', 'The refresh failed', {cause: error});
+			: new TransientRefreshError('network', 'refresh failed', {cause: error});
 		const attempt = (this.#backoff?.attempt ?? 0) + 1;
 		const now = Date.now();
 		const notBefore = tokenError instanceof TransientRefreshError ? tokenError.retryAt ?? now : now;
