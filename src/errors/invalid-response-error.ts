@@ -6,6 +6,8 @@ import {TokenBatonError} from './token-baton-error.js';
  * fields of the wrong type. Nothing stored changes.
  */
 export class InvalidResponseError extends TokenBatonError {
+	override readonly name = 'InvalidResponseError';
+
 	/** `cause` carries the underlying parse error, when there is one. */
 	constructor(message: string, options?: {cause?: unknown}) {
 		super('ERR_INVALID_RESPONSE', message, options);

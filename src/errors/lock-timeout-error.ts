@@ -5,6 +5,8 @@ import {TokenBatonError} from './token-baton-error.js';
  * or something else holds the lock name). Nothing changed; the next call tries again.
  */
 export class LockTimeoutError extends TokenBatonError {
+	override readonly name = 'LockTimeoutError';
+
 	/** The message names the lock and how long the wait lasted. */
 	constructor(lockName: string, timeoutMs: number) {
 		super('ERR_LOCK_TIMEOUT', `lock "${lockName}" not granted within ${timeoutMs} ms`);

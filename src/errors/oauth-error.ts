@@ -19,6 +19,8 @@ import {TokenBatonError} from './token-baton-error.js';
  * ```
  */
 export class OAuthError extends TokenBatonError {
+	override readonly name = 'OAuthError';
+
 	/** The OAuth `error` code, for example `invalid_grant`. */
 	readonly error: string;
 	/** The server's `error_description`, when it sent one. Meant for logs, not for users. */

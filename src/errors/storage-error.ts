@@ -13,6 +13,8 @@ export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undec
  * `warning`; the manager falls back to memory or starts signed out, and never throws it.
  */
 export class StorageError extends TokenBatonError {
+	override readonly name = 'StorageError';
+
 	/** What went wrong. */
 	readonly problem: StorageProblem;
 

@@ -20,10 +20,13 @@ export class TokenBatonError extends Error {
 	 */
 	readonly code: string;
 
-	/** For subclasses: `code` is the stable identifier, `name` becomes the subclass's name. */
+	// Spelt out in every subclass: minifiers rename classes, so a name read from the class would
+	// come out as a single letter in an app's production bundle.
+	override name = 'TokenBatonError';
+
+	/** For subclasses: `code` is the stable identifier; set `name` to the subclass's name. */
 	constructor(code: string, message: string, options?: {cause?: unknown}) {
 		super(message, options);
-		this.name = new.target.name;
 		this.code = code;
 	}
 }

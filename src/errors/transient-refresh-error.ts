@@ -12,6 +12,8 @@ export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
  * rejects with this once the current access token has expired.
  */
 export class TransientRefreshError extends TokenBatonError {
+	override readonly name = 'TransientRefreshError';
+
 	/** What kind of failure it was. */
 	readonly reason: TransientReason;
 	/** HTTP status of the response, when there was one. */

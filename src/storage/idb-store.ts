@@ -147,9 +147,10 @@ function isRecord(value: unknown): value is StoredRecord {
 	return r.format === FORMAT
 		&& typeof r.name === 'string'
 		&& typeof r.sid === 'string'
-		&& typeof r.n === 'number' && Number.isSafeInteger(r.n)
+		&& Number.isSafeInteger(r.n)
 		&& (r.ended === undefined || typeof r.ended === 'string')
-		&& (r.refreshExpiresAt === null || (typeof r.refreshExpiresAt === 'number' && Number.isFinite(r.refreshExpiresAt)));
+		// Number.isFinite never converts: a string such as "1" is refused.
+		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt));
 }
 
 function isCryptoKey(value: unknown): value is CryptoKey {

@@ -1,24 +1,22 @@
+type Entry = {name: PropertyKey; listener: (event: never) => void};
+
 /** A minimal typed event emitter. A listener that throws never stops the others or the caller. */
 export class Emitter<Events extends Record<string, unknown>> {
-	readonly #listeners = new Map<keyof Events, Set<(event: never) => void>>();
+	// One entry per subscription: subscribing the same function twice gives two independent ones.
+	readonly #entries = new Set<Entry>();
 
 	on<E extends keyof Events>(name: E, listener: (event: Events[E]) => void): () => void {
-		let set = this.#listeners.get(name);
-		if (!set) {
-			set = new Set();
-			this.#listeners.set(name, set);
-		}
-
-		// Wrapped so that subscribing the same function twice gives two independent subscriptions.
-		const entry = (event: never) => listener(event);
-		set.add(entry);
-		return () => set.delete(entry);
+		const entry: Entry = {name, listener};
+		this.#entries.add(entry);
+		return () => this.#entries.delete(entry);
 	}
 
 	emit<E extends keyof Events>(name: E, event: Events[E]): void {
-		for (const listener of [...(this.#listeners.get(name) ?? [])]) {
+		// A copy: a listener may unsubscribe (itself or others) while this runs.
+		for (const entry of [...this.#entries]) {
+			if (entry.name !== name) continue;
 			try {
-				(listener as (event: Events[E]) => void)(event);
+				(entry.listener as (event: Events[E]) => void)(event);
 			} catch (error) {
 				report(error);
 			}
@@ -26,7 +24,7 @@ export class Emitter<Events extends Record<string, unknown>> {
 	}
 
 	clear(): void {
-		this.#listeners.clear();
+		this.#entries.clear();
 	}
 }
 

@@ -21,6 +21,8 @@ import {
 	BROWSER_ENTRY,
 	CORE_EXPORTS,
 	CORE_ONLY_CONSUMER,
+	ERROR_CLASS_NAMES,
+	ERROR_NAMES_SCRIPT,
 	KY_EXPORTS,
 	README_CONFIG,
 	README_PRELUDE,
@@ -303,6 +305,23 @@ describe.concurrent('runtime', () => {
 		const externals = inputs.flatMap(([name, input]) => input.imports.filter((entry) => entry.external).map((entry) => `${name} -> ${entry.path}`));
 		expect(externals).toEqual([]);
 		for (const file of result.outputFiles) expect(file.text).not.toMatch(/\brequire\(|["']node:/);
+	});
+
+	test('error classes keep their names in a minified bundle', async ({expect}) => {
+		const result = await build({
+			absWorkingDir: app,
+			stdin: {contents: ERROR_NAMES_SCRIPT, resolveDir: app, loader: 'js'},
+			bundle: true,
+			minify: true,
+			platform: 'node',
+			format: 'esm',
+			write: false,
+			logLevel: 'silent',
+		});
+		writeFileSync(path.join(app, 'error-names.min.mjs'), result.outputFiles[0]!.text);
+		const run = await node(['error-names.min.mjs'], app);
+		expect(run.code, run.output).toBe(0);
+		expect(JSON.parse(run.stdout.trim())).toEqual(ERROR_CLASS_NAMES);
 	});
 });
 

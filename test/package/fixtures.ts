@@ -96,6 +96,24 @@ try {
 `;
 
 /** A browser app for esbuild: both entry points, no ky installed. */
+/** The public error classes; a minified bundle must not rename what `error.name` says. */
+export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError'];
+
+/** Prints the `name` of an instance of each error class, in ERROR_CLASS_NAMES's order. */
+export const ERROR_NAMES_SCRIPT = `import * as baton from 'token-baton';
+const errors = [
+	new baton.TokenBatonError('ERR_X', 'x'),
+	new baton.SignedOutError(),
+	new baton.OAuthError('invalid_grant'),
+	new baton.TransientRefreshError('network', 'x'),
+	new baton.InvalidResponseError('x'),
+	new baton.LockTimeoutError('lock', 1),
+	new baton.InvalidOptionError('name', 'x'),
+	new baton.StorageError('corrupt'),
+];
+console.log(JSON.stringify(errors.map((error) => error.name)));
+`;
+
 export const BROWSER_ENTRY = `import {createTokenManager, SignedOutError} from 'token-baton';
 import {withAuth} from 'token-baton/ky';
 
