@@ -12,7 +12,6 @@ import {createIdbStore} from '../storage/idb-store.js';
 import {createMemoryStore} from '../storage/memory-store.js';
 import {isEnded, sameGeneration, type EndedSession, type Generation, type SessionStore, type StoredSession} from '../storage/stored-session.js';
 import type {Envelope, SharedTokens} from '../tabs/messages.js';
-import {createRefreshLock, type RefreshLock} from '../tabs/refresh-lock.js';
 import {openTabChannel, type TabChannel} from '../tabs/tab-channel.js';
 import type {TokenSet} from '../tokens/token-set.js';
 import type {Listener, SignedOutReason, TokenManagerEventName, TokenManagerEvents, TokenSource} from '../types/events.js';
@@ -80,7 +79,6 @@ export class TokenManager {
 	readonly #options: ResolvedOptions;
 	readonly #events = new Emitter<TokenManagerEvents>();
 	readonly #tabId = randomId();
-	readonly #lock: RefreshLock;
 	readonly #channel: TabChannel;
 	readonly #stopWakeEvents: () => void;
 	#store: SessionStore;
@@ -104,8 +102,7 @@ export class TokenManager {
 	constructor(options: TokenManagerOptions) {
 		this.#options = resolveOptions(options);
 		const {name} = this.#options;
-		this.#store = createIdbStore(name, this.#options.encryptStorage);
-		this.#lock = createRefreshLock(`token-baton:${name}:refresh`, this.#options.lockTimeoutSeconds * 1000);
+		this.#store = createIdbStore(name, this.#options.encryptStorage, async () => (await loadTokenClient()).encodeRecord);
 		this.#channel = openTabChannel(name, this.#tabId, (message) => this.#onMessage(message));
 		this.#stopWakeEvents = onWake(() => void this.#resync(), () => this.#onOnline());
 		this.ready = this.#restore();
@@ -430,7 +427,9 @@ export class TokenManager {
 			loadTokenClient().catch(() => {});
 			// A tab with no access token yet (a new tab, a restored session) asks the others first.
 			if (this.#session?.accessToken === undefined && await this.#askTabs(epoch, rejectedToken)) return;
-			await this.#lock(() => this.#refreshLocked(epoch, rejectedToken), signal);
+			const {createRefreshLock} = await loadTokenClient();
+			const lock = createRefreshLock(`token-baton:${this.#options.name}:refresh`, this.#options.lockTimeoutSeconds * 1000);
+			await lock(() => this.#refreshLocked(epoch, rejectedToken), signal);
 			if (epoch === this.#epoch) this.#backoff = undefined;
 		} catch (error) {
 			if (epoch !== this.#epoch || this.#destroyed) return;
@@ -743,10 +742,12 @@ export class TokenManager {
 }
 
 /**
- * The token endpoint client (request, response parsing, error classification) is a chunk of
- * its own, loaded at the first login or refresh of this tab: signed-out visitors and tabs that
- * take their tokens from other tabs never download it. A chunk that fails to load fails the
- * refresh like a network error: the session is kept and the refresh retried with backoff.
+ * What a tab needs only once it talks to the token endpoint (the refresh lock, the request,
+ * response parsing, error classification, sealing the record to store) is a chunk of its own,
+ * loaded at the first login or refresh of this tab: signed-out visitors and tabs that take
+ * their tokens from other tabs never download it. A chunk that fails to load fails the
+ * refresh like a network error, before any lock or request: the session is kept and the
+ * refresh retried with backoff.
  */
 function loadTokenClient(): Promise<typeof import('../refresh/token-client.js')> {
 	return import('../refresh/token-client.js');

@@ -1,15 +1,15 @@
 import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
 import {StorageError} from '../errors/storage-error.js';
-import {generateKey, open, seal} from './encryption.js';
+import {open} from './encryption.js';
 import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
 import {sameGeneration} from './stored-session.js';
 
-const FORMAT = 'token-baton/1';
+export const FORMAT = 'token-baton/1';
 const SESSION_KEY = 'session';
-const CRYPTO_KEY = 'key';
+export const CRYPTO_KEY = 'key';
 
 /** The record as it sits in IndexedDB: metadata in the clear, the refresh token sealed. */
-type StoredRecord = {
+export type StoredRecord = {
 	format: typeof FORMAT;
 	name: string;
 	sid: string;
@@ -23,8 +23,15 @@ type StoredRecord = {
 	data?: ArrayBuffer;
 };
 
+/**
+ * Builds the record to write, sealing the refresh token (record-sealing.ts). It comes with
+ * the token endpoint client: every write of a session follows a login or a refresh, which
+ * loaded that chunk already, so tabs that only read the session never download it.
+ */
+export type LoadRecordEncoder = () => Promise<(session: StoredSession, name: string, encrypt: boolean, store: UseStore) => Promise<StoredRecord>>;
+
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
-export function createIdbStore(name: string, encrypt: boolean): SessionStore {
+export function createIdbStore(name: string, encrypt: boolean, loadEncoder: LoadRecordEncoder): SessionStore {
 	const store = openStore(`token-baton:${name}`, 'session');
 	return {
 		persistent: true,
@@ -34,7 +41,7 @@ export function createIdbStore(name: string, encrypt: boolean): SessionStore {
 			return decode(record, name, store);
 		},
 		async replace(next: StoredSession, expected: Generation | undefined) {
-			const record = await encode(next, name, encrypt, store);
+			const record = await guard('write-failed', async () => (await loadEncoder())(next, name, encrypt, store));
 			let written = false;
 			await guard('write-failed', () => update<unknown>(SESSION_KEY, (current) => {
 				// Runs inside one readwrite transaction: no other tab can write in between.
@@ -80,19 +87,6 @@ function openStore(dbName: string, storeName: string): UseStore {
 	};
 }
 
-async function encode(session: StoredSession, name: string, encrypt: boolean, store: UseStore): Promise<StoredRecord> {
-	const record: StoredRecord = {
-		format: FORMAT,
-		name,
-		sid: session.sid,
-		n: session.n,
-		refreshExpiresAt: session.refreshExpiresAt ?? null,
-	};
-	if (!encrypt) return {...record, refreshToken: session.refreshToken};
-	const key = await guard('write-failed', () => ensureKey(store));
-	return {...record, ...(await seal(key, session.refreshToken, context(record)))};
-}
-
 async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession | EndedSession> {
 	if (!isRecord(value)) throw new StorageError('corrupt');
 	if (value.name !== name) {
@@ -119,21 +113,8 @@ async function decode(value: unknown, name: string, store: UseStore): Promise<St
 	}
 }
 
-/** One key per database. Two tabs creating it at once agree on the first one written. */
-async function ensureKey(store: UseStore): Promise<CryptoKey> {
-	const existing = await get<unknown>(CRYPTO_KEY, store);
-	if (isCryptoKey(existing)) return existing;
-	const created = await generateKey();
-	let kept: CryptoKey = created;
-	await update<unknown>(CRYPTO_KEY, (current) => {
-		if (isCryptoKey(current)) kept = current;
-		return kept;
-	}, store);
-	return kept;
-}
-
 // The sealed token is bound to its metadata: a record edited or copied from another manager fails to open.
-function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refreshExpiresAt'>): string {
+export function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refreshExpiresAt'>): string {
 	return `${FORMAT}|${record.name}|${record.sid}|${record.n}|${record.refreshExpiresAt ?? ''}`;
 }
 
@@ -153,11 +134,11 @@ function isRecord(value: unknown): value is StoredRecord {
 		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt));
 }
 
-function isCryptoKey(value: unknown): value is CryptoKey {
+export function isCryptoKey(value: unknown): value is CryptoKey {
 	return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
 }
 
-async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
+export async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
 	try {
 		return await action();
 	} catch (error) {

@@ -2,6 +2,7 @@ import {createStore, get} from 'idb-keyval';
 import {HttpResponse, delay} from 'msw';
 import {describe, expect, test} from 'vitest';
 import {LockTimeoutError, SignedOutError, type TokenManager} from '../../src/index.js';
+import {encodeRecord} from '../../src/refresh/token-client.js';
 import {createIdbStore} from '../../src/storage/idb-store.js';
 import {settle} from '../helpers/clock.js';
 import {type FakeLockManager, installFakeWebLocks, removeWebLocks} from '../helpers/fake-web-locks.js';
@@ -9,6 +10,8 @@ import {makeManager, next, record} from '../helpers/managers.js';
 import {useTokenServer} from '../helpers/token-server.js';
 
 const server = useTokenServer();
+/** The store a tab of the default manager writes to (what another tab leaves behind). */
+const idbStore = () => createIdbStore('default', true, async () => encodeRecord);
 
 /** Several managers in one process share fake-indexeddb and BroadcastChannel, as tabs share them. */
 async function openTabs(count: number, options = {}): Promise<TokenManager[]> {
@@ -190,7 +193,7 @@ describe('the double check under the lock', () => {
 		const auth = makeManager();
 		await auth.setTokens(server().login({expires_in: 0}));
 		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
-		await createIdbStore('default', true).replace({sid, n: 1, refreshToken: 'rt-other-tab', refreshExpiresAt: undefined}, undefined);
+		await idbStore().replace({sid, n: 1, refreshToken: 'rt-other-tab', refreshExpiresAt: undefined}, undefined);
 		const shared = {accessToken: 'at-other-tab', expiresAt: Date.now() + 3_600_000, refreshToken: 'rt-other-tab', refreshExpiresAt: undefined, scope: undefined, idToken: undefined};
 		const otherTab = new BroadcastChannel('token-baton:default');
 		const envelope = {protocol: 'token-baton', v: 1, from: 'other-tab'};
@@ -223,7 +226,7 @@ describe('a session ended in another tab whose message has not arrived yet', () 
 		const auth = makeManager();
 		await auth.setTokens(server().login({expires_in: 0}));
 		const {sid} = (await get<{sid: string}>('session', createStore('token-baton:default', 'session')))!;
-		await createIdbStore('default', true).clear({sid, ended: reason});
+		await idbStore().clear({sid, ended: reason});
 		const heard: unknown[] = [];
 		const otherTab = new BroadcastChannel('token-baton:default');
 		otherTab.onmessage = ({data}: MessageEvent) => heard.push(data);
@@ -244,7 +247,7 @@ describe('a tab that missed messages (asleep, frozen, in the back/forward cache)
 		const auth = makeManager();
 		await auth.setTokens(server().login());
 		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
-		await createIdbStore('default', true).clear({sid, ended: 'logout'});
+		await idbStore().clear({sid, ended: 'logout'});
 		const signedOut = next(auth, 'signed-out');
 		window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
 		await expect(signedOut).resolves.toEqual({reason: 'logout'});
@@ -254,7 +257,7 @@ describe('a tab that missed messages (asleep, frozen, in the back/forward cache)
 	test('joins a login made elsewhere meanwhile', async () => {
 		const auth = makeManager();
 		await auth.setTokens(server().login());
-		await createIdbStore('default', true).replace({sid: 'other-login', n: 0, refreshToken: 'rt-other', refreshExpiresAt: undefined}, undefined);
+		await idbStore().replace({sid: 'other-login', n: 0, refreshToken: 'rt-other', refreshExpiresAt: undefined}, undefined);
 		server().respondNext((call) => HttpResponse.json({access_token: `for-${call.refreshToken}`, token_type: 'Bearer', expires_in: 60}));
 		const signedIn = next(auth, 'signed-in');
 		document.dispatchEvent(new Event('visibilitychange'));
@@ -266,7 +269,7 @@ describe('a tab that missed messages (asleep, frozen, in the back/forward cache)
 		const auth = makeManager();
 		await auth.setTokens(server().login());
 		const {sid} = (await get<{sid: string}>('session', storeOf()))!;
-		await createIdbStore('default', true).replace({sid, n: 1, refreshToken: 'rt-rotated', refreshExpiresAt: undefined}, undefined);
+		await idbStore().replace({sid, n: 1, refreshToken: 'rt-rotated', refreshExpiresAt: undefined}, undefined);
 		window.dispatchEvent(new Event('focus'));
 		await settle();
 		await expect(auth.getAccessToken()).resolves.toBe('at-1');
