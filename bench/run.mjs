@@ -18,6 +18,13 @@ if (!existsSync(join(bench, 'node_modules'))) {
 	if (install.status !== 0) process.stderr.write(`bench: npm ci --prefix bench failed (${install.status ?? install.signal}); peers will be reported as not installed\n`);
 }
 
+// Sizes are measured on dist/, as published: build it from the current sources first.
+const built = spawnSync('npm', ['run', 'build', '--silent'], {cwd: root, stdio: 'inherit'});
+if (built.status !== 0) {
+	process.stderr.write(`bench: npm run build failed (${built.status ?? built.signal})\n`);
+	process.exit(1);
+}
+
 const {build} = await import('esbuild');
 await build({
 	absWorkingDir: root,

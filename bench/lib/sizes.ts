@@ -1,6 +1,8 @@
 /**
  * Bundle sizes of token-baton and the peers, all measured by bench/size.ts's `measureBundle`
- * (esbuild, browser, ESM, minified, code splitting on), in one run.
+ * (esbuild, browser, ESM, minified, code splitting on), in one run. token-baton is measured
+ * as published: its dist/, which bench/run.mjs builds first (the package test measures the
+ * packed tarball the same way).
  */
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -22,13 +24,13 @@ type Subject = {label: string; code: string; resolveDir: 'root' | 'bench'; packa
 const SUBJECTS: Subject[] = [
 	{
 		label: 'token-baton',
-		code: "import {createTokenManager} from './src/index.ts';\nglobalThis.__bench = createTokenManager;",
+		code: "import {createTokenManager} from './dist/index.js';\nglobalThis.__bench = createTokenManager;",
 		resolveDir: 'root',
 		packages: ['idb-keyval'],
 	},
 	{
 		label: 'token-baton/ky',
-		code: "import {withAuth} from './src/ky.ts';\nglobalThis.__bench = withAuth;",
+		code: "import {withAuth} from './dist/ky.js';\nglobalThis.__bench = withAuth;",
 		resolveDir: 'root',
 		packages: [],
 		external: ['ky'],
@@ -36,7 +38,7 @@ const SUBJECTS: Subject[] = [
 	},
 	{
 		label: 'token-baton + token-baton/ky',
-		code: "import {createTokenManager} from './src/index.ts';\nimport {withAuth} from './src/ky.ts';\nglobalThis.__bench = [createTokenManager, withAuth];",
+		code: "import {createTokenManager} from './dist/index.js';\nimport {withAuth} from './dist/ky.js';\nglobalThis.__bench = [createTokenManager, withAuth];",
 		resolveDir: 'root',
 		packages: ['idb-keyval'],
 		external: ['ky'],
@@ -86,7 +88,7 @@ export async function measureSizes(root: string): Promise<SizeEntry[]> {
 	const entries: SizeEntry[] = [];
 	for (const subject of SUBJECTS) {
 		const versions = subject.resolveDir === 'root'
-			? [`token-baton@${rootVersion} (src/)`, ...subject.packages.map((name) => versionOf(root, 'root', name))].join(', ')
+			? [`token-baton@${rootVersion} (dist/, built by this run)`, ...subject.packages.map((name) => versionOf(root, 'root', name))].join(', ')
 			: subject.packages.map((name) => versionOf(root, 'bench', name)).join(', ');
 		const notes = [subject.note, ...subject.packages.map((name) => subject.resolveDir === 'bench' ? engineNote(root, name) : undefined)]
 			.filter((note): note is string => note !== undefined);

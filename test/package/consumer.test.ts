@@ -32,6 +32,7 @@ import {
 	WITH_KY_SCRIPT,
 	type RuntimeReport,
 } from './fixtures.js';
+import {measureBundle, SIZE_BUDGET} from '../../bench/size.js';
 import {asModule, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -305,6 +306,16 @@ describe.concurrent('runtime', () => {
 		const externals = inputs.flatMap(([name, input]) => input.imports.filter((entry) => entry.external).map((entry) => `${name} -> ${entry.path}`));
 		expect(externals).toEqual([]);
 		for (const file of result.outputFiles) expect(file.text).not.toMatch(/\brequire\(|["']node:/);
+	});
+
+	test(`size budget (SPEC.md, Packaging): at start <= ${SIZE_BUDGET.startGzip} B gzip, in all <= ${SIZE_BUDGET.totalGzip} B`, async ({expect}) => {
+		// bench/size.ts holds the numbers and the measurement; `npm run bench` reports the same.
+		const size = await measureBundle("import {createTokenManager} from 'token-baton';\nglobalThis.auth = createTokenManager;", {resolveDir: app});
+		const report = `at start ${size.start.gzip} B gzip, in all ${size.total.gzip} B; largest inputs: ${size.inputs.slice(0, 5).map((input) => `${input.path} ${input.bytes}`).join(', ')}`;
+		expect(size.start.gzip, report).toBeLessThanOrEqual(SIZE_BUDGET.startGzip);
+		expect(size.total.gzip, report).toBeLessThanOrEqual(SIZE_BUDGET.totalGzip);
+		// The fallbacks, the token endpoint client, auth.fetch and revocation are chunks of their own.
+		expect(size.start.gzip, report).toBeLessThan(size.total.gzip);
 	});
 
 	test('error classes keep their names in a minified bundle', async ({expect}) => {
