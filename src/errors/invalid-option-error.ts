@@ -2,6 +2,7 @@ import {TokenBatonError} from './token-baton-error.js';
 
 /** `createTokenManager` was given an option it cannot work with. `option` names it. */
 export class InvalidOptionError extends TokenBatonError {
+	/** Always `'InvalidOptionError'`, also in minified bundles. */
 	override readonly name = 'InvalidOptionError';
 
 	/** The name of the offending option, such as `'apiOrigins'`. */

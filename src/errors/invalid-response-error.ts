@@ -6,6 +6,7 @@ import {TokenBatonError} from './token-baton-error.js';
  * fields of the wrong type. Nothing stored changes.
  */
 export class InvalidResponseError extends TokenBatonError {
+	/** Always `'InvalidResponseError'`, also in minified bundles. */
 	override readonly name = 'InvalidResponseError';
 
 	/** `cause` carries the underlying parse error, when there is one. */

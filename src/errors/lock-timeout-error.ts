@@ -5,6 +5,7 @@ import {TokenBatonError} from './token-baton-error.js';
  * or something else holds the lock name). Nothing changed; the next call tries again.
  */
 export class LockTimeoutError extends TokenBatonError {
+	/** Always `'LockTimeoutError'`, also in minified bundles. */
 	override readonly name = 'LockTimeoutError';
 
 	/** The message names the lock and how long the wait lasted. */

@@ -19,6 +19,7 @@ import {TokenBatonError} from './token-baton-error.js';
  * ```
  */
 export class OAuthError extends TokenBatonError {
+	/** Always `'OAuthError'`, also in minified bundles. */
 	override readonly name = 'OAuthError';
 
 	/** The OAuth `error` code, for example `invalid_grant`. */

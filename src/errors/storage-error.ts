@@ -13,6 +13,7 @@ export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undec
  * `warning`; the manager falls back to memory or starts signed out, and never throws it.
  */
 export class StorageError extends TokenBatonError {
+	/** Always `'StorageError'`, also in minified bundles. */
 	override readonly name = 'StorageError';
 
 	/** What went wrong. */

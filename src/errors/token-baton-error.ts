@@ -20,8 +20,10 @@ export class TokenBatonError extends Error {
 	 */
 	readonly code: string;
 
-	// Spelt out in every subclass: minifiers rename classes, so a name read from the class would
-	// come out as a single letter in an app's production bundle.
+	/**
+	 * The class name. Every subclass spells out its own: minifiers rename classes, so a name
+	 * read from the class would come out as a single letter in an app's production bundle.
+	 */
 	override name = 'TokenBatonError';
 
 	/** For subclasses: `code` is the stable identifier; set `name` to the subclass's name. */

@@ -12,6 +12,7 @@ export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
  * rejects with this once the current access token has expired.
  */
 export class TransientRefreshError extends TokenBatonError {
+	/** Always `'TransientRefreshError'`, also in minified bundles. */
 	override readonly name = 'TransientRefreshError';
 
 	/** What kind of failure it was. */
