@@ -1,7 +1,7 @@
 /** How long a lease lasts unless renewed: a holder that crashed or closed is replaced after this. */
-const LEASE_MS = 5000;
+const LEASE_MS = 3000;
 // Renewed well before it runs out, so a long refresh request keeps it.
-const RENEW_MS = 1500;
+const RENEW_MS = 1000;
 // A waiter tries again after 20–60 ms: jittered so that waiting tabs do not keep colliding.
 const POLL_MS = 20;
 const KEY = 'lease';
@@ -28,13 +28,20 @@ export async function withLeaseLock<T>(lockName: string, wait: AbortSignal, task
 	// Tells this acquisition's lease from any other; not a secret.
 	const owner = `${Date.now()}:${Math.random()}`;
 	const ours = (lease: unknown) => isLease(lease) && lease.owner === owner;
-	const opening = openDatabase(lockName);
+	let db: IDBDatabase | undefined;
+	const opening = openDatabase(lockName).then((opened) => db = opened);
 	const swap = async (next: (lease: unknown) => unknown) => transact(await opening, next);
 	// Also what renewing does: extends our lease, or takes it back if it ran out and is still free.
 	const take = async () => swap((lease) => ours(lease) || !isLive(lease) ? {owner, until: Date.now() + LEASE_MS} : lease);
+	const free = (lease: unknown) => ours(lease) ? undefined : lease;
 	const release = async () => {
-		await swap((lease) => ours(lease) ? undefined : lease).catch(() => {});
+		await swap(free).catch(() => {});
 		(await opening.catch(() => undefined))?.close();
+	};
+
+	// A closing tab may not live to the next microtask: the transaction starts in the handler itself.
+	const releaseNow = () => {
+		if (db) transact(db, free).catch(() => {});
 	};
 
 	const gaveUp = new Promise<never>((_resolve, reject) => {
@@ -60,12 +67,12 @@ export async function withLeaseLock<T>(lockName: string, wait: AbortSignal, task
 	// before it refreshes.
 	if (!held) return task();
 	const renew = setInterval(() => void take().catch(() => {}), RENEW_MS);
-	globalThis.addEventListener?.('pagehide', release);
+	globalThis.addEventListener?.('pagehide', releaseNow);
 	try {
 		return await task();
 	} finally {
 		clearInterval(renew);
-		globalThis.removeEventListener?.('pagehide', release);
+		globalThis.removeEventListener?.('pagehide', releaseNow);
 		await release();
 	}
 }

@@ -144,6 +144,43 @@ describe('one refresh for all tabs', () => {
 	}
 });
 
+describe('without a native BroadcastChannel (localStorage notices)', () => {
+	test('login and logout reach every tab, each tab refreshes in turn without reuse, and no token is ever written to localStorage', async () => {
+		const {tabs, login} = await signedInTabs(3, {loginExpiresIn: 1, tabs: {withoutBroadcastChannel: true}});
+		for (const tab of tabs) expect(await tab.page.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
+		const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
+		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+
+		// Tokens cannot travel over storage: a tab without one takes the lock and finds (in
+		// IndexedDB) the refresh token the previous tab rotated, so tabs refresh one after another.
+		const results = await Promise.all(tabs.map((tab) => tab.call('burst', MAIN, {tokens: 3, fetches: 2})));
+		const tokens = results.flatMap((result) => result.tokens.map(tokenOf));
+		expect(tokens.every((token) => server.accessTokenValid(token))).toBe(true);
+		expect(results.flatMap((result) => result.fetches).every((outcome) => outcome.ok && outcome.status === 200)).toBe(true);
+		expect(server.refreshes.length).toBeGreaterThanOrEqual(1);
+		expect(server.refreshes.length).toBeLessThanOrEqual(3);
+		expect(server.refreshes.every((record) => record.outcome === 'rotated')).toBe(true);
+		expect(server.reuses).toEqual([]);
+
+		await tabs[0]!.call('logout', MAIN);
+		for (const tab of tabs.slice(1)) {
+			await expect.poll(async () => tab.call('state', MAIN), {timeout: 5000}).toBe('signed-out');
+			await expectSignedOut(tab);
+		}
+
+		const secrets = [login.access_token, login.refresh_token, ...tokens, ...server.refreshes.map((record) => record.refreshToken)];
+		for (const tab of tabs) {
+			const writes = await tab.page.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
+			// The notices did go through localStorage (login in the first tab, logout in the others' view).
+			if (tab === tabs[0]) expect(writes.some((write) => write.includes('"type":"tokens"'))).toBe(true);
+			for (const secret of secrets) expect(writes.some((write) => write.includes(secret))).toBe(false);
+			expect(await tab.page.evaluate(() => localStorage.length)).toBe(0);
+		}
+
+		expect(server.bundleRequests.some((file) => file.startsWith('storage-backed-channel-'))).toBe(true);
+	});
+});
+
 describe('proactive refresh', () => {
 	test('3 tabs over 3 cycles: one refresh request per cycle, no request meets a 401, no reuse', async () => {
 		// 7 s tokens, 2 s leeway: every tab schedules its own refresh about 5 s after each token.

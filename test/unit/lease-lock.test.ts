@@ -130,9 +130,9 @@ describe('the IndexedDB lease lock', () => {
 		// Built when the test runs: a lease that simply expired would pass for the wrong reason.
 		['not an object', () => 'garbage'],
 		['null', () => null],
-		['no owner', () => ({until: Date.now() + 4000})],
-		['an owner that is not a string', () => ({owner: 42, until: Date.now() + 4000})],
-		['an until that is not a number', () => ({owner: 'x', until: String(Date.now() + 4000)})],
+		['no owner', () => ({until: Date.now() + 2500})],
+		['an owner that is not a string', () => ({owner: 42, until: Date.now() + 2500})],
+		['an until that is not a number', () => ({owner: 'x', until: String(Date.now() + 2500)})],
 		['an until of Infinity', () => ({owner: 'x', until: Number.POSITIVE_INFINITY})],
 		['an until beyond any lease (hostile, or the clock went back)', () => ({owner: 'x', until: Date.now() + 3_600_000})],
 	])('a malformed lease record (%s) counts as free: it cannot wedge the lock', async (_label, record) => {
@@ -149,15 +149,15 @@ describe('the IndexedDB lease lock', () => {
 		await settle();
 		await holder.started;
 		const first = await lease() as {owner: string; until: number};
-		expect(first.until).toBe(Date.now() + 5000);
+		expect(first.until).toBe(Date.now() + 3000);
 		const second = vi.fn(async () => 'second');
 		const waiting = lock(second, {timeoutMs: 60_000});
-		// 20 s: four times the lease. Renewed every 1.5 s, it never runs out.
+		// 20 s: several times the lease. Renewed every second, it never runs out.
 		for (let elapsed = 0; elapsed < 20_000; elapsed += 500) {
 			await advance(500);
 			const current = await lease() as {owner: string; until: number};
 			expect(current.owner).toBe(first.owner);
-			expect(current.until - Date.now()).toBeGreaterThan(3000);
+			expect(current.until - Date.now()).toBeGreaterThan(1500);
 		}
 
 		expect(second).not.toHaveBeenCalled();
@@ -181,7 +181,7 @@ describe('the IndexedDB lease lock', () => {
 		expect(setInterval).toHaveBeenCalled();
 		const second = vi.fn(async () => 'second');
 		const waiting = lock(second, {timeoutMs: 60_000});
-		await advance(4900);
+		await advance(2900);
 		expect(second).not.toHaveBeenCalled();
 		await advance(200);
 		expect(second).toHaveBeenCalledOnce();

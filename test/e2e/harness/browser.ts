@@ -58,6 +58,12 @@ export class Tab {
 export type TabGroupOptions = {
 	/** Delete `navigator.locks` before any script runs: token-baton must use its fallback lock. */
 	withoutWebLocks?: boolean;
+	/**
+	 * Delete `BroadcastChannel` before any script runs, as in browsers without it: token-baton
+	 * must use its localStorage notice transport. Every localStorage write is recorded in
+	 * `window.__localStorageWrites`, so a test can prove that no token was ever written.
+	 */
+	withoutBroadcastChannel?: boolean;
 };
 
 /**
@@ -84,6 +90,19 @@ export class TabGroup {
 			await page.addInitScript(() => {
 				// As in browsers without the Web Locks API: the property does not exist at all.
 				Reflect.deleteProperty(Navigator.prototype, 'locks');
+			});
+		}
+
+		if (this.options.withoutBroadcastChannel) {
+			await page.addInitScript(() => {
+				Reflect.deleteProperty(globalThis, 'BroadcastChannel');
+				const writes: string[] = [];
+				Object.assign(globalThis, {__localStorageWrites: writes});
+				const setItem = Storage.prototype.setItem;
+				Storage.prototype.setItem = function (this: Storage, key: string, value: string) {
+					writes.push(`${key}=${value}`);
+					setItem.call(this, key, value);
+				};
 			});
 		}
 
