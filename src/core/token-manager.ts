@@ -128,7 +128,8 @@ export class TokenManager {
 	/**
 	 * Start a session from the token endpoint's JSON after login. The refresh token is
 	 * stored (encrypted), the access token kept in memory, and the other tabs signed in.
-	 * Rejects with `InvalidResponseError` for a malformed response; nothing changes then.
+	 * Rejects with `InvalidResponseError` for a malformed response, or with the loading error
+	 * when the token endpoint client's chunk cannot be downloaded; nothing changes then.
 	 */
 	async setTokens(json: unknown): Promise<void> {
 		const receivedAt = Date.now();
