@@ -138,7 +138,7 @@ export function isCryptoKey(value: unknown): value is CryptoKey {
 	return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
 }
 
-export async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
+async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
 	try {
 		return await action();
 	} catch (error) {

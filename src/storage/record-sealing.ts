@@ -1,6 +1,6 @@
 import {get, update, type UseStore} from 'idb-keyval';
 import {encode, type Sealed} from './encryption.js';
-import {context, CRYPTO_KEY, FORMAT, guard, isCryptoKey, type StoredRecord} from './idb-store.js';
+import {context, CRYPTO_KEY, FORMAT, isCryptoKey, type StoredRecord} from './idb-store.js';
 import type {StoredSession} from './stored-session.js';
 
 /**
@@ -16,7 +16,8 @@ export async function encodeRecord(session: StoredSession, name: string, encrypt
 		refreshExpiresAt: session.refreshExpiresAt ?? null,
 	};
 	if (!encrypt) return {...record, refreshToken: session.refreshToken};
-	const key = await guard('write-failed', () => ensureKey(store));
+	// A failure here is a StorageError ('write-failed'): idb-store wraps the whole encoding.
+	const key = await ensureKey(store);
 	return {...record, ...(await seal(key, session.refreshToken, context(record)))};
 }
 
