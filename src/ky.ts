@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type {TokenManager} from './core/token-manager.js';
+import {reportRejected, tokenForRequest, tokenForRetry} from './fetch/retry-policy.js';
 import {abortable} from './utils/abort.js';
 
 /** What `withAuth` needs from the token manager: a `TokenManager` fits, and so does a test double. */
@@ -98,8 +99,7 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 		if (!auth.isAllowedUrl(request.url) || request.headers.has('authorization')) return;
 		let token: string;
 		try {
-			request.signal.throwIfAborted();
-			token = await abortable(auth.getAccessToken(), request.signal);
+			token = await tokenForRequest(auth, request.signal);
 		} catch (error) {
 			return fail(error);
 		}
@@ -118,21 +118,13 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 		const rejected = state.sent;
 		state.retried = true;
 		if (call.retryCount >= call.retryLimit) {
-			// ky has no retry left (`retry: 0`): the 401 stands, but the next request gets a new token.
-			auth.getAccessToken({rejectedToken: rejected}).catch(() => {});
+			// ky has no retry left (`retry: 0`): the 401 stands.
+			reportRejected(auth, rejected);
 			return;
 		}
 
-		let fresh: string;
-		try {
-			fresh = await abortable(auth.getAccessToken({rejectedToken: rejected}), call.request.signal);
-		} catch (error) {
-			// Signed out or no new token to be had: the 401 is the honest answer, unless the caller aborted.
-			if (call.request.signal.aborted) throw error;
-			return;
-		}
-
-		if (fresh === rejected) return;
+		const fresh = await tokenForRetry(auth, rejected, call.request.signal);
+		if (fresh === undefined) return;
 		state.next = fresh;
 		return ky.retry({delay: 0, code: RETRY_CODE});
 	};
@@ -151,7 +143,7 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 			// A signal already aborted here is ky's own timeout, which the retry replaces; do not let it cut the wait.
 			const {signal} = call.request;
 			try {
-				token = await (signal.aborted ? auth.getAccessToken() : abortable(auth.getAccessToken(), signal));
+				token = await auth.getAccessToken(signal.aborted ? {} : {signal});
 			} catch (error) {
 				return fail(error);
 			}

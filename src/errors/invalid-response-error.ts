@@ -6,11 +6,14 @@ import {TokenBatonError} from './token-baton-error.js';
  * fields of the wrong type. Nothing stored changes.
  */
 export class InvalidResponseError extends TokenBatonError {
+	/** `ERR_INVALID_RESPONSE`. */
+	static override readonly code = 'ERR_INVALID_RESPONSE';
+	declare readonly code: 'ERR_INVALID_RESPONSE';
 	/** Always `'InvalidResponseError'`, also in minified bundles. */
 	override readonly name = 'InvalidResponseError';
 
 	/** `cause` carries the underlying parse error, when there is one. */
 	constructor(message: string, options?: {cause?: unknown}) {
-		super('ERR_INVALID_RESPONSE', message, options);
+		super(InvalidResponseError.code, message, options);
 	}
 }

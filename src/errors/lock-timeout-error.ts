@@ -5,11 +5,14 @@ import {TokenBatonError} from './token-baton-error.js';
  * or something else holds the lock name). Nothing changed; the next call tries again.
  */
 export class LockTimeoutError extends TokenBatonError {
+	/** `ERR_LOCK_TIMEOUT`. */
+	static override readonly code = 'ERR_LOCK_TIMEOUT';
+	declare readonly code: 'ERR_LOCK_TIMEOUT';
 	/** Always `'LockTimeoutError'`, also in minified bundles. */
 	override readonly name = 'LockTimeoutError';
 
 	/** The message names the lock and how long the wait lasted. */
 	constructor(lockName: string, timeoutMs: number) {
-		super('ERR_LOCK_TIMEOUT', `lock "${lockName}" not granted within ${timeoutMs} ms`);
+		super(LockTimeoutError.code, `lock "${lockName}" not granted within ${timeoutMs} ms`);
 	}
 }

@@ -19,6 +19,9 @@ import {TokenBatonError} from './token-baton-error.js';
  * ```
  */
 export class OAuthError extends TokenBatonError {
+	/** `ERR_OAUTH`. */
+	static override readonly code = 'ERR_OAUTH';
+	declare readonly code: 'ERR_OAUTH';
 	/** Always `'OAuthError'`, also in minified bundles. */
 	override readonly name = 'OAuthError';
 
@@ -34,7 +37,7 @@ export class OAuthError extends TokenBatonError {
 	 * @param options - The server's `error_description` and the HTTP status, when known.
 	 */
 	constructor(error: string, options: {description?: string; status?: number} = {}) {
-		super('ERR_OAUTH', `refresh refused: ${error}`);
+		super(OAuthError.code, `refresh refused: ${error}`);
 		this.error = error;
 		this.errorDescription = options.description;
 		this.status = options.status;

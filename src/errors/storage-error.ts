@@ -13,6 +13,9 @@ export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undec
  * `warning`; the manager falls back to memory or starts signed out, and never throws it.
  */
 export class StorageError extends TokenBatonError {
+	/** `ERR_STORAGE`. */
+	static override readonly code = 'ERR_STORAGE';
+	declare readonly code: 'ERR_STORAGE';
 	/** Always `'StorageError'`, also in minified bundles. */
 	override readonly name = 'StorageError';
 
@@ -21,7 +24,7 @@ export class StorageError extends TokenBatonError {
 
 	/** `cause` carries the IndexedDB or WebCrypto error behind it, when there is one. */
 	constructor(problem: StorageProblem, options?: {cause?: unknown}) {
-		super('ERR_STORAGE', `stored session: ${problem}`, options);
+		super(StorageError.code, `stored session: ${problem}`, options);
 		this.problem = problem;
 	}
 }

@@ -12,6 +12,9 @@ export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
  * rejects with this once the current access token has expired.
  */
 export class TransientRefreshError extends TokenBatonError {
+	/** `ERR_REFRESH_TRANSIENT`. */
+	static override readonly code = 'ERR_REFRESH_TRANSIENT';
+	declare readonly code: 'ERR_REFRESH_TRANSIENT';
 	/** Always `'TransientRefreshError'`, also in minified bundles. */
 	override readonly name = 'TransientRefreshError';
 
@@ -24,7 +27,7 @@ export class TransientRefreshError extends TokenBatonError {
 
 	/** `status` is the HTTP status when there was a response; `cause` the network or timeout error. */
 	constructor(reason: TransientReason, message: string, options: {status?: number; cause?: unknown} = {}) {
-		super('ERR_REFRESH_TRANSIENT', message, {cause: options.cause});
+		super(TransientRefreshError.code, message, {cause: options.cause});
 		this.reason = reason;
 		this.status = options.status;
 	}

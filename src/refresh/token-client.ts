@@ -1,6 +1,6 @@
-// Everything a tab needs only once it talks to the token endpoint, loaded by the manager
-// with one import() at the first login or refresh (see loadTokenClient in token-manager.ts).
-export {requestTokens} from './token-request.js';
+// What a tab needs only once it talks to the token endpoint, loaded with one import()
+// (loadTokenClient in refresh-runner.ts; DEVELOPERS.md, "What loads when").
+export {refresh} from './refresh-flow.js';
 export {parseTokenResponse} from '../tokens/token-set.js';
-export {createRefreshLock} from '../tabs/refresh-lock.js';
-export {encodeRecord} from '../storage/record-sealing.js';
+export {replaceRecord, holdRecord} from '../storage/idb-writes.js';
+export {revokeRefreshToken} from './revoke.js';

@@ -2,10 +2,9 @@ import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
 import {StorageError} from '../errors/storage-error.js';
 import {open} from './encryption.js';
 import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
-import {sameGeneration} from './stored-session.js';
 
 export const FORMAT = 'token-baton/1';
-const SESSION_KEY = 'session';
+export const SESSION_KEY = 'session';
 export const CRYPTO_KEY = 'key';
 
 /** The record as it sits in IndexedDB: metadata in the clear, the refresh token sealed. */
@@ -15,6 +14,8 @@ export type StoredRecord = {
 	sid: string;
 	n: number;
 	refreshExpiresAt: number | null;
+	/** See StoredSession's `holdUntil`. */
+	holdUntil?: number;
 	/** Only in the note an ended session leaves: why it ended. */
 	ended?: string;
 	/** Only when encryption is off. */
@@ -23,15 +24,11 @@ export type StoredRecord = {
 	data?: ArrayBuffer;
 };
 
-/**
- * Builds the record to write, sealing the refresh token (record-sealing.ts). It comes with
- * the token endpoint client: every write of a session follows a login or a refresh, which
- * loaded that chunk already, so tabs that only read the session never download it.
- */
-export type LoadRecordEncoder = () => Promise<(session: StoredSession, name: string, encrypt: boolean, store: UseStore) => Promise<StoredRecord>>;
+/** The write side (idb-writes.ts), loaded with the token endpoint client: a tab writes only after it loaded that for a login or a refresh. */
+export type LoadWrites = () => Promise<typeof import('./idb-writes.js')>;
 
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
-export function createIdbStore(name: string, encrypt: boolean, loadEncoder: LoadRecordEncoder): SessionStore {
+export function createIdbStore(name: string, encrypt: boolean, loadWrites: LoadWrites): SessionStore {
 	const store = openStore(`token-baton:${name}`, 'session');
 	return {
 		persistent: true,
@@ -41,19 +38,22 @@ export function createIdbStore(name: string, encrypt: boolean, loadEncoder: Load
 			return decode(record, name, store);
 		},
 		async replace(next: StoredSession, expected: Generation | undefined) {
-			const record = await guard('write-failed', async () => (await loadEncoder())(next, name, encrypt, store));
-			let written = false;
-			await guard('write-failed', () => update<unknown>(SESSION_KEY, (current) => {
-				// Runs inside one readwrite transaction: no other tab can write in between.
-				if (expected !== undefined && !sameGeneration(generationOf(current), expected)) return current;
-				written = true;
-				return record;
-			}, store));
-			return written;
+			return (await loadWrites()).replaceRecord(store, name, encrypt, next, expected);
 		},
 		async clear(ended?: EndedSession) {
 			const note = ended && {format: FORMAT, name, sid: ended.sid, n: -1, refreshExpiresAt: null, ended: ended.ended};
-			await guard('write-failed', () => note ? update(SESSION_KEY, () => note, store) : del(SESSION_KEY, store));
+			let previous: unknown;
+			const swap = (next: unknown) => update<unknown>(SESSION_KEY, (current) => {
+				previous = current;
+				return next;
+			}, store);
+			// A note that cannot be written (a full disk) must not leave the session behind: a
+			// delete needs no space. Either way the session is gone before anything else happens.
+			await guard('write-failed', () => note ? swap(note).catch(async () => del(SESSION_KEY, store)) : del(SESSION_KEY, store));
+			return previous === undefined ? undefined : decode(previous, name, store).catch(() => undefined);
+		},
+		async hold(expected: Generation, until: number) {
+			return (await loadWrites()).holdRecord(store, expected, until);
 		},
 	};
 }
@@ -98,6 +98,7 @@ async function decode(value: unknown, name: string, store: UseStore): Promise<St
 		sid: value.sid,
 		n: value.n,
 		refreshExpiresAt: value.refreshExpiresAt ?? undefined,
+		holdUntil: value.holdUntil,
 	};
 	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
 	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) {
@@ -118,7 +119,7 @@ export function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refre
 	return `${FORMAT}|${record.name}|${record.sid}|${record.n}|${record.refreshExpiresAt ?? ''}`;
 }
 
-function generationOf(value: unknown): Generation | undefined {
+export function generationOf(value: unknown): Generation | undefined {
 	return isRecord(value) && value.ended === undefined ? {sid: value.sid, n: value.n} : undefined;
 }
 
@@ -131,14 +132,16 @@ function isRecord(value: unknown): value is StoredRecord {
 		&& Number.isSafeInteger(r.n)
 		&& (r.ended === undefined || typeof r.ended === 'string')
 		// Number.isFinite never converts: a string such as "1" is refused.
-		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt));
+		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt))
+		&& (r.holdUntil === undefined || Number.isFinite(r.holdUntil));
 }
 
 export function isCryptoKey(value: unknown): value is CryptoKey {
 	return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
 }
 
-async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
+/** Runs `action`, turning whatever it throws into a `StorageError` of `problem` (one already is one stays as it is). */
+export async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
 	try {
 		return await action();
 	} catch (error) {

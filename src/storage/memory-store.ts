@@ -15,7 +15,12 @@ export function createMemoryStore(): SessionStore {
 			return true;
 		},
 		async clear(ended?: EndedSession) {
+			const previous = session;
 			session = ended;
+			return previous;
+		},
+		async hold(expected: Generation, until: number) {
+			if (!isEnded(session) && sameGeneration(session, expected)) session = {...session!, holdUntil: until};
 		},
 	};
 }

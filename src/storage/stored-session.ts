@@ -10,6 +10,8 @@ export type StoredSession = {
 	n: number;
 	/** Local epoch ms at which the refresh token expires, when known. */
 	refreshExpiresAt: number | undefined;
+	/** A server's Retry-After, for every tab: no refresh request before this (local epoch ms). */
+	holdUntil?: number | undefined;
 };
 
 export type Generation = Pick<StoredSession, 'sid' | 'n'>;
@@ -40,6 +42,13 @@ export interface SessionStore {
 	 * the session meanwhile and nothing was written.
 	 */
 	replace(next: StoredSession, expected: Generation | undefined): Promise<boolean>;
-	/** Remove the session; with `ended`, leave that note in its place. */
-	clear(ended?: EndedSession): Promise<void>;
+	/**
+	 * Remove the session; with `ended`, leave that note in its place. Resolves to what was
+	 * stored before (undefined when unreadable). Rejects with `StorageError` only when the
+	 * session could not be removed at all (a note that cannot be written falls back to a
+	 * plain delete).
+	 */
+	clear(ended?: EndedSession): Promise<StoredSession | EndedSession | undefined>;
+	/** Keep every tab's refreshes of generation `expected` back until `until` (a Retry-After). */
+	hold(expected: Generation, until: number): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type {Session} from '../core/session.js';
 import type {Generation} from '../storage/stored-session.js';
 import type {TokenSet} from '../tokens/token-set.js';
 
@@ -17,6 +18,15 @@ export type TabMessage =
 
 /** What a tab needs to adopt another tab's session without a request of its own: a token set, in local time. */
 export type SharedTokens = TokenSet;
+
+/**
+ * The tokens of `session` as they go to the other tabs: these fields and nothing else, so
+ * that this tab's own state (its refresh plan, a refused token, warnings) never travels.
+ */
+export function sharedTokens(session: Session): SharedTokens {
+	const {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} = session;
+	return {accessToken: accessToken!, expiresAt, refreshToken, refreshExpiresAt, scope, idToken};
+}
 
 export type Envelope = TabMessage & {protocol: typeof PROTOCOL; v: typeof VERSION; from: string};
 

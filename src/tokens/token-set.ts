@@ -31,7 +31,7 @@ export function parseTokenResponse(json: unknown, receivedAt: number): TokenSet 
 
 	const body = json as Record<string, unknown>;
 	const accessToken = tokenField(body, 'access_token');
-	if (accessToken === undefined) throw new InvalidResponseError('token response: no access_token');
+	if (!accessToken) throw new InvalidResponseError('token response: no access_token');
 
 	const tokenType = body.token_type;
 	if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
@@ -43,11 +43,12 @@ export function parseTokenResponse(json: unknown, receivedAt: number): TokenSet 
 	return {
 		accessToken,
 		expiresAt: expiresIn === undefined ? expiryFromJwt(accessToken, receivedAt) : receivedAt + expiresIn * 1000,
-		refreshToken: tokenField(body, 'refresh_token'),
+		refreshToken: tokenField(body, 'refresh_token') || undefined,
 		// Keycloak sends refresh_expires_in: 0 for offline tokens, meaning "no expiry".
 		refreshExpiresAt: refreshExpiresIn ? receivedAt + refreshExpiresIn * 1000 : undefined,
+		// May be empty: node-oidc-provider answers "" when only OpenID scopes came with a resource.
 		scope: stringField(body, 'scope'),
-		idToken: tokenField(body, 'id_token'),
+		idToken: tokenField(body, 'id_token') || undefined,
 	};
 }
 
@@ -59,9 +60,10 @@ function expiryFromJwt(accessToken: string, receivedAt: number): number | undefi
 	return receivedAt + (claims.exp - claims.iat) * 1000;
 }
 
+/** A token: printable ASCII without spaces, or empty (the caller decides what an empty one means). */
 function tokenField(body: Record<string, unknown>, key: string): string | undefined {
 	const value = stringField(body, key);
-	if (value === undefined) return undefined;
+	if (!value) return value;
 	if (value.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(value)) {
 		throw new InvalidResponseError(`token response: invalid ${key}`);
 	}
@@ -69,10 +71,11 @@ function tokenField(body: Record<string, unknown>, key: string): string | undefi
 	return value;
 }
 
+/** A string field, empty included; absent or null is undefined; anything else is malformed. */
 function stringField(body: Record<string, unknown>, key: string): string | undefined {
 	if (!hasOwn(body, key) || body[key] === undefined || body[key] === null) return undefined;
 	const value = body[key];
-	if (typeof value !== 'string' || value === '') {
+	if (typeof value !== 'string') {
 		throw new InvalidResponseError(`token response: invalid ${key}`);
 	}
 

@@ -56,7 +56,7 @@ export type TokenManagerEvents = {
 		code: WarningCode;
 		/** A short human-readable description, for logs. */
 		message: string;
-		/** The underlying error, when there is one (a `StorageError` for the storage warnings). */
+		/** The underlying error, when there is one: a `StorageError` for the storage warnings, a `RevocationError` for `revocation-failed`. */
 		error?: TokenBatonError;
 		/** With `refresh-token-expiring`: when the refresh token expires (epoch ms). */
 		expiresAt?: number;
@@ -68,13 +68,15 @@ export type TokenManagerEvents = {
  * - `storage-unavailable`: no usable IndexedDB (or no WebCrypto to encrypt with); the session lives in this tab's memory only.
  * - `storage-discarded`: a stored record was corrupt, foreign or undecryptable and was deleted; the tab starts signed out.
  * - `refresh-token-expiring`: the refresh token expires soon (`expiresAt`); the user will have to log in again then.
- * - `revocation-failed`: `logout()` could not revoke the refresh token; the session has ended anyway.
+ * - `storage-clear-failed`: the session ended, but IndexedDB could not remove it (`error` says why).
+ * - `revocation-failed`: `logout()` could not revoke the refresh token (`error`, a `RevocationError`, says why); the session has ended anyway.
  * - `result-discarded`: a refresh finished after the session had ended; its result was dropped (and a new refresh token revoked).
  * - `request-not-retried`: a request that met a 401 had a stream body, which cannot be replayed, so it was not retried.
  */
 export type WarningCode =
 	| 'storage-unavailable'
 	| 'storage-discarded'
+	| 'storage-clear-failed'
 	| 'refresh-token-expiring'
 	| 'revocation-failed'
 	| 'result-discarded'

@@ -71,8 +71,8 @@ export const MATRIX = [
 	},
 	{
 		id: 'endpoint-429', layer: 'unit', area: 'Token endpoint',
-		name: 'token endpoint answers 429 with Retry-After: 120: no attempt before it, session kept',
-		fault: 'HTTP 429 with the time left of a 120 s Retry-After window, to every request inside it (one per tab)', expected: kept,
+		name: 'token endpoint answers 429 with Retry-After: 120: no attempt before it in any tab, session kept',
+		fault: 'HTTP 429 with the time left of a 120 s Retry-After window, to every request inside it (two tabs; only the first asks)', expected: kept,
 		seeAlso: 'test/unit/refresh-errors.test.ts (no attempt before Retry-After has passed)',
 	},
 	{
