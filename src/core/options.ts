@@ -73,7 +73,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 	if (kind === 'params') {
 		if (typeof value !== 'object' || !value || Array.isArray(value)) fail(key, 'must be an object of strings');
 		for (const [name, field] of Object.entries(value)) {
-			if (typeof field !== 'string' || RESERVED_PARAMS.includes(name)) fail(`${key}.${name}`, 'must be a string and not a grant field');
+			if (typeof field !== 'string' || RESERVED_PARAMS.includes(name)) fail(`${key}.${name}`, 'must be a string, not a grant field');
 		}
 
 		return {...value};
@@ -85,7 +85,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 			const url = typeof entry === 'string' ? parse(entry) : undefined;
 			// Exact origins only: a path, query, credentials or wildcard would suggest a looser match than the one made.
 			if (!url || url.href !== `${url.origin}/` || url.hostname.includes('*')) {
-				fail(`${key}[${index}]`, 'must be an exact origin like https://api.example.com');
+				fail(`${key}[${index}]`, 'must be an exact origin');
 			}
 
 			return url.origin;

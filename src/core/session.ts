@@ -29,25 +29,29 @@ export type Session = Readonly<RefreshPart & {
 	warned: boolean;
 }>;
 
-const NO_ACCESS: Record<keyof AccessTokens, undefined> = {accessToken: undefined, expiresAt: undefined, scope: undefined, idToken: undefined};
-
 /** A new session: a login here or in another tab, or a restored one (no access token yet). */
 export function signedIn(gen: Generation, refresh: RefreshPart, access: AccessTokens | undefined, refreshAt: number | undefined): Session {
-	return {gen, ...refreshPart(refresh), ...(access ? accessPart(access) : NO_ACCESS), refreshAt, rejected: false, warned: false};
+	return {
+		gen: {sid: gen.sid, n: gen.n},
+		refreshToken: refresh.refreshToken,
+		refreshExpiresAt: refresh.refreshExpiresAt,
+		accessToken: access?.accessToken,
+		expiresAt: access?.expiresAt,
+		scope: access?.scope,
+		idToken: access?.idToken,
+		refreshAt,
+		rejected: false,
+		warned: false,
+	};
 }
 
 /** The session moves to generation `gen` with new tokens: this tab's refresh or another tab's. */
 export function tokensTaken(session: Session, gen: Generation, refresh: RefreshPart, access: AccessTokens, refreshAt: number | undefined): Session {
 	return {
-		...session,
-		gen,
-		...refreshPart(refresh),
-		...accessPart(access),
+		...signedIn(gen, refresh, access, refreshAt),
 		// A response without them keeps the ones the session had.
 		scope: access.scope ?? session.scope,
 		idToken: access.idToken ?? session.idToken,
-		refreshAt,
-		rejected: false,
 		// A new refresh-token expiry deserves its own warning.
 		warned: session.warned && session.refreshExpiresAt === refresh.refreshExpiresAt,
 	};
@@ -58,14 +62,9 @@ export function tokensTaken(session: Session, gen: Generation, refresh: RefreshP
  * newer one arrives, unless the stored session is another login altogether.
  */
 export function storedAdopted(session: Session, stored: Generation & RefreshPart): Session {
-	const sameLogin = session.gen.sid === stored.sid;
-	return {
-		...session,
-		...(sameLogin ? {} : {...NO_ACCESS, refreshAt: undefined, rejected: false}),
-		gen: {sid: stored.sid, n: stored.n},
-		refreshToken: stored.refreshToken,
-		refreshExpiresAt: stored.refreshExpiresAt,
-	};
+	return session.gen.sid === stored.sid
+		? {...session, gen: {sid: stored.sid, n: stored.n}, refreshToken: stored.refreshToken, refreshExpiresAt: stored.refreshExpiresAt}
+		: signedIn(stored, stored, undefined, undefined);
 }
 
 /** An API refused the access token: due now, and no longer handed out. Its expiry stays what it was. */
@@ -76,13 +75,4 @@ export function tokenRejected(session: Session): Session {
 /** The refresh-token expiry warning went out. */
 export function warned(session: Session): Session {
 	return {...session, warned: true};
-}
-
-// Copied field by field: the objects handed in (a token set, a stored session) carry more.
-function accessPart({accessToken, expiresAt, scope, idToken}: AccessTokens): AccessTokens {
-	return {accessToken, expiresAt, scope, idToken};
-}
-
-function refreshPart({refreshToken, refreshExpiresAt}: RefreshPart): RefreshPart {
-	return {refreshToken, refreshExpiresAt};
 }

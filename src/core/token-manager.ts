@@ -1,24 +1,22 @@
 import {RevocationError} from '../errors/revocation-error.js';
 import {SignedOutError} from '../errors/signed-out-error.js';
-import type {TokenBatonError} from '../errors/token-baton-error.js';
 import {isAllowedUrl} from '../fetch/allowed-origin.js';
-import {readStored} from '../policy/adoption.js';
 import {decideForCaller, isFresh, isUsable, nextStep, refreshTime} from '../policy/schedule.js';
-import {createRefreshRunner, loadTokenClient, type RefreshRunner} from '../refresh/refresh-runner.js';
+import {loadTokenClient} from '../refresh/load-token-client.js';
+import {createRefreshRunner, type RefreshRunner} from '../refresh/refresh-runner.js';
 import {callAt} from '../schedule/timer.js';
 import {onWake} from '../schedule/wake-events.js';
 import {createSessionRepository, type SessionRepository} from '../storage/session-repository.js';
-import {isEnded, type Generation} from '../storage/stored-session.js';
+import {isEnded} from '../storage/stored-session.js';
 import {openTabExchange, type TabExchange} from '../tabs/tab-exchange.js';
-import type {Listener, SignedOutReason, TokenManagerEventName, TokenManagerEvents, WarningCode} from '../types/events.js';
+import type {Listener, TokenManagerEventName, TokenManagerEvents} from '../types/events.js';
 import type {TokenManagerOptions} from '../types/options.js';
 import type {AuthState, SessionInfo} from '../types/session.js';
 import {abortable} from '../utils/abort.js';
 import {Emitter} from '../utils/emitter.js';
-import {randomId} from '../utils/random-id.js';
 import {resolveOptions, type ResolvedOptions} from './options.js';
 import type {SessionControl} from './session-control.js';
-import {signedIn, storedAdopted, tokenRejected, tokensTaken, warned, type AccessTokens, type RefreshPart, type Session} from './session.js';
+import {signedIn, storedAdopted, tokenRejected, tokensTaken, warned, type Session} from './session.js';
 
 /**
  * Owns one OAuth session in one tab, in step with the other tabs of the same `name`.
@@ -33,6 +31,7 @@ export class TokenManager {
 	readonly #repository: SessionRepository;
 	readonly #exchange: TabExchange;
 	readonly #runner: RefreshRunner;
+	readonly #control: SessionControl;
 	readonly #stopWakeEvents: () => void;
 	/** Aborted by destroy(): cancels requests that nobody will ever read. */
 	readonly #alive = new AbortController();
@@ -47,13 +46,13 @@ export class TokenManager {
 	constructor(options: TokenManagerOptions) {
 		const o = this.#options = resolveOptions(options);
 		this.#repository = createSessionRepository(o.name, o.encryptStorage, loadTokenClient, {
-			warn: (code, message, error) => this.#warn(code, message, error),
+			warn: (code, message, error) => this.#control.warn(code, message, error),
 			memoryOnly: () => this.#exchange.memoryOnly(),
 		});
-		const control = this.#control();
+		const control = this.#control = this.#createControl();
 		this.#exchange = openTabExchange(control);
 		this.#runner = createRefreshRunner(control, this.#exchange, (error) => this.#events.emit('error', {error}));
-		this.#stopWakeEvents = onWake(() => void this.#resync(), () => this.#runner.online());
+		this.#stopWakeEvents = onWake(() => this.#resync(), () => this.#runner.online());
 		this.ready = this.#restore();
 	}
 
@@ -82,17 +81,14 @@ export class TokenManager {
 	 * when the token endpoint client's code cannot be downloaded; nothing changes then.
 	 */
 	async setTokens(json: unknown): Promise<void> {
-		const tokens = (await loadTokenClient()).parseTokenResponse(json, Date.now());
+		const receivedAt = Date.now();
+		const client = await loadTokenClient();
+		const tokens = client.parseTokenResponse(json, receivedAt);
 		await this.ready;
 		this.#assertAlive();
+		// Whatever was in flight for the previous session is dropped before the new one is stored.
 		this.#renew();
-		const lifetime = this.#options.refreshTokenLifetimeSeconds;
-		const {refreshToken} = tokens;
-		const refreshExpiresAt = tokens.refreshExpiresAt ?? (refreshToken && lifetime ? Date.now() + lifetime * 1000 : undefined);
-		const gen = {sid: randomId(), n: 0};
-		// A new login without a refresh token must not leave the previous one behind.
-		await (refreshToken === undefined ? this.#repository.end() : this.#repository.write({...gen, refreshToken, refreshExpiresAt}, undefined));
-		this.#exchange.shareTokens(this.#signIn(gen, {refreshToken, refreshExpiresAt}, tokens, 'login'), true);
+		await client.startSession(this.#control, this.#exchange, tokens);
 	}
 
 	/**
@@ -121,7 +117,7 @@ export class TokenManager {
 		// The origin is decided first: a request elsewhere never waits for token-baton's code.
 		if (!this.isAllowedUrl((input as Partial<Request>).url ?? input as string | URL)) return fetch(input, init);
 		const {authFetch} = await import('../fetch/auth-fetch.js');
-		return authFetch(this, input, init, (url) => this.#warn('request-not-retried', `401 from ${url} not retried: stream body`));
+		return authFetch(this, input, init, (url) => this.#control.warn('request-not-retried', `401 from ${url} not retried: stream body`));
 	}
 
 	/** Whether a request to `url` gets the bearer token: the page's own origin or one of `apiOrigins`. */
@@ -140,14 +136,16 @@ export class TokenManager {
 		// Started at once, before anything is awaited: a page that closes or navigates away right
 		// after logout() must not leave the session in storage for the next load to restore.
 		const ending = this.#repository.end({sid: session?.gen.sid ?? '', ended: 'logout'});
-		this.#signOut('logout');
-		const stored = await ending;
+		this.#control.signOut('logout');
+		const previous = await ending;
 		this.#exchange.signedOut('logout');
+		if (this.#options.revocationEndpoint === undefined) return;
+		// The newest refresh token: another tab may have rotated it into storage meanwhile.
+		const stored = await this.#repository.read(previous);
 		const refreshToken = (isEnded(stored) ? undefined : stored?.refreshToken) ?? session?.refreshToken;
-		if (refreshToken !== undefined && this.#options.revocationEndpoint !== undefined) {
-			const error = await loadTokenClient().then((client) => client.revokeRefreshToken(this.#options, refreshToken), (cause: unknown) => new RevocationError({cause}));
-			if (error) this.#warn('revocation-failed', 'revocation failed', error);
-		}
+		if (refreshToken === undefined) return;
+		const error = await loadTokenClient().then((client) => client.revokeRefreshToken(this.#options, refreshToken), (cause: unknown) => new RevocationError({cause}));
+		if (error) this.#control.warn('revocation-failed', 'revocation failed', error);
 	}
 
 	/** Stop everything: timers, listeners, the channel, pending lock requests. The manager is unusable afterwards. */
@@ -190,16 +188,20 @@ export class TokenManager {
 		// A login, a logout or another tab's message may have come first.
 		if (signal.aborted || this.#state !== 'loading') return;
 		if (stored && !isEnded(stored)) {
-			if (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt) return void this.#signIn(stored, stored, undefined, 'restore');
+			if (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt) return void this.#control.signIn(stored, stored, undefined, 'restore');
 			await this.#repository.end({sid: stored.sid, ended: 'refresh-token-expired'});
 		}
 
 		this.#state = 'signed-out';
 	}
 
-	/** The transitions the manager's parts use (see SessionControl); each goes through one method here. */
-	#control(): SessionControl {
-		return {
+	/**
+	 * The session's transitions (see SessionControl), each defined here once: the manager and
+	 * its parts change the session only through them.
+	 */
+	#createControl(): SessionControl {
+		const emit = this.#events.emit.bind(this.#events);
+		const control: SessionControl = {
 			options: this.#options,
 			repository: this.#repository,
 			alive: this.#alive.signal,
@@ -207,11 +209,19 @@ export class TokenManager {
 			session: () => this.#session,
 			work: () => this.#work.signal,
 			hasFreshToken: (rejectedToken) => this.#session !== undefined && isFresh(this.#session, Date.now(), rejectedToken),
-			signIn: (gen, refresh, access, source) => this.#signIn(gen, refresh, access, source),
+			signIn: (gen, refresh, access, source) => {
+				this.#renew();
+				const session = this.#session = signedIn(gen, refresh, access, this.#refreshTime(access?.expiresAt));
+				this.#state = 'signed-in';
+				emit('signed-in', {source});
+				if (access) emit('token', {expiresAt: access.expiresAt, source: source === 'tab' ? 'tab' : 'login'});
+				this.#tick();
+				return session;
+			},
 			takeTokens: (gen, refresh, access, source) => {
-				const session = this.#session = tokensTaken(this.#session!, {sid: gen.sid, n: gen.n}, refresh, access, this.#refreshTime(access.expiresAt));
+				const session = this.#session = tokensTaken(this.#session!, gen, refresh, access, this.#refreshTime(access.expiresAt));
 				this.#runner.succeeded();
-				this.#events.emit('token', {expiresAt: session.expiresAt, source});
+				emit('token', {expiresAt: session.expiresAt, source});
 				this.#tick();
 				this.#exchange.tokensChanged();
 				return session;
@@ -219,37 +229,25 @@ export class TokenManager {
 			adoptStored: (stored) => {
 				this.#session = storedAdopted(this.#session!, stored);
 			},
-			signOut: (reason) => this.#signOut(reason),
-			endSession: async (reason) => this.#endSession(reason),
-			warn: (code, message, error) => this.#warn(code, message, error),
+			signOut: (reason) => {
+				this.#renew();
+				const wasSignedIn = this.#session !== undefined;
+				this.#session = undefined;
+				this.#state = 'signed-out';
+				this.#cancelTimer?.();
+				if (wasSignedIn) emit('signed-out', {reason});
+			},
+			endSession: async (reason) => {
+				const sid = this.#session?.gen.sid;
+				control.signOut(reason);
+				// The note tells the reason to a tab that reads storage before the message arrives.
+				await this.#repository.end(sid === undefined ? undefined : {sid, ended: reason});
+				this.#exchange.signedOut(reason);
+			},
+			warn: (code, message, error) => emit('warning', {code, message, ...error && {error}}),
 			tick: () => this.#tick(),
 		};
-	}
-
-	#signIn(gen: Generation, refresh: RefreshPart, access: AccessTokens | undefined, source: 'login' | 'tab' | 'restore'): Session {
-		this.#renew();
-		const session = this.#session = signedIn({sid: gen.sid, n: gen.n}, refresh, access, this.#refreshTime(access?.expiresAt));
-		this.#state = 'signed-in';
-		this.#events.emit('signed-in', {source});
-		if (access) this.#events.emit('token', {expiresAt: access.expiresAt, source: source === 'tab' ? 'tab' : 'login'});
-		this.#tick();
-		return session;
-	}
-
-	#signOut(reason: SignedOutReason): void {
-		this.#renew();
-		const wasSignedIn = this.#session !== undefined;
-		this.#session = undefined;
-		this.#state = 'signed-out';
-		this.#cancelTimer?.();
-		if (wasSignedIn) this.#events.emit('signed-out', {reason});
-	}
-
-	async #endSession(reason: SignedOutReason): Promise<void> {
-		const sid = this.#session?.gen.sid;
-		this.#signOut(reason);
-		await this.#repository.end(sid === undefined ? undefined : {sid, ended: reason});
-		this.#exchange.signedOut(reason);
+		return control;
 	}
 
 	/** The session changes hands: work begun for the previous one is dropped, its callers released. */
@@ -270,7 +268,7 @@ export class TokenManager {
 		const session = this.#session;
 		if (!session || this.#alive.signal.aborted) return;
 		const step = nextStep(session, this.#runner.backoff, this.#runner.refreshing, Date.now(), this.#options.refreshTokenWarningSeconds * 1000);
-		if (step.end) return void this.#endSession(step.end);
+		if (step.end) return void this.#control.endSession(step.end);
 		if (step.warn) {
 			this.#session = warned(session);
 			this.#events.emit('warning', {code: 'refresh-token-expiring', message: 'refresh token expires soon', expiresAt: session.refreshExpiresAt});
@@ -280,26 +278,10 @@ export class TokenManager {
 		else if (step.wakeAt !== undefined) this.#cancelTimer = callAt(step.wakeAt, () => this.#tick());
 	}
 
-	/**
-	 * After sleep, a freeze or the back/forward cache, this tab may have missed messages.
-	 * Storage says what happened meanwhile: a logout, a new login, a rotation. Then the clock.
-	 */
-	async #resync(): Promise<void> {
-		if (this.#session && this.#repository.persistent) {
-			const {signal} = this.#work;
-			const stored = await this.#repository.load();
-			if (signal.aborted) return;
-			const action = readStored(this.#session, stored);
-			if (action && 'signOut' in action) return this.#signOut(action.signOut);
-			if (action && 'signIn' in action) return void this.#signIn(action.signIn, action.signIn, undefined, 'tab');
-			if (action) this.#session = storedAdopted(this.#session, action.adopt);
-		}
-
-		this.#tick();
-	}
-
-	#warn(code: WarningCode, message: string, error?: TokenBatonError): void {
-		this.#events.emit('warning', {code, message, ...error && {error}});
+	/** A wake-up (src/schedule/wake-events.ts): catch up with storage, then look at the clock. */
+	#resync(): void {
+		// Without its code (offline), the clock is all this tab can look at.
+		if (this.#session) loadTokenClient().then((client) => client.resync(this.#control), () => this.#tick());
 	}
 
 	#assertAlive(): void {

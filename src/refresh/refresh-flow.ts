@@ -3,6 +3,7 @@ import {OAuthError} from '../errors/oauth-error.js';
 import {RefreshFailedError} from '../errors/refresh-failed-error.js';
 import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
+import {holdRefreshes, loadForRefresh, writeSession} from '../storage/session-writes.js';
 import {isEnded, sameGeneration, type StoredSession} from '../storage/stored-session.js';
 import {askTabs} from '../tabs/ask-tabs.js';
 import {createRefreshLock} from '../tabs/refresh-lock.js';
@@ -40,7 +41,7 @@ export async function refresh(control: SessionControl, exchange: TabExchange, re
 async function refreshLocked(control: SessionControl, exchange: TabExchange, rejectedToken: string | undefined, signal: AbortSignal): Promise<void> {
 	const {repository, options} = control;
 	const fresh = () => control.hasFreshToken(rejectedToken);
-	const stored = await repository.loadForRefresh(control.session());
+	const stored = await loadForRefresh(repository, control.session());
 	const session = control.session();
 	if (signal.aborted || !session) return;
 	if (isEnded(stored)) {
@@ -65,7 +66,7 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 	if (signal.aborted) return;
 	// Without shared storage, the tab that refreshed last is the only witness of the newest
 	// generation, and its broadcast may still be on its way: ask, and wait for it.
-	if (!repository.persistent && await askTabs(exchange, fresh) || signal.aborted) return;
+	if (!repository.store.persistent && await askTabs(exchange, fresh) || signal.aborted) return;
 	// Another tab's server asked to wait (Retry-After): so does this one.
 	if (stored.holdUntil !== undefined && Date.now() < stored.holdUntil) {
 		const held = new TransientRefreshError('rate-limited', 'refresh held by Retry-After');
@@ -77,10 +78,10 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 	try {
 		tokens = await requestTokens(options, stored.refreshToken, control.alive);
 	} catch (error) {
-		if (error instanceof TransientRefreshError && error.retryAt !== undefined) await repository.hold(stored, error.retryAt);
+		if (error instanceof TransientRefreshError && error.retryAt !== undefined) await holdRefreshes(repository, stored, error.retryAt);
 		if (!(error instanceof OAuthError) || signal.aborted) throw error;
 		// Rule out that another tab rotated meanwhile (possible only if the lock failed).
-		const now = await repository.loadForRefresh(control.session());
+		const now = await loadForRefresh(repository, control.session());
 		if (signal.aborted) return;
 		if (now && !isEnded(now) && !sameGeneration(now, stored)) control.adoptStored(now);
 		else await control.endSession(error.error);
@@ -94,7 +95,7 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		refreshExpiresAt: tokens.refreshExpiresAt ?? stored.refreshExpiresAt,
 	};
 	// Rotation: the new refresh token is stored before the new access token is handed out.
-	const written = !signal.aborted && await repository.write(next, stored);
+	const written = !signal.aborted && await writeSession(repository, next, stored);
 	if (!written || signal.aborted) {
 		control.warn('result-discarded', 'session ended during refresh');
 		if (tokens.refreshToken !== undefined) void revokeRefreshToken(options, tokens.refreshToken);

@@ -4,6 +4,7 @@ import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import {nextBackoff, type Backoff} from '../policy/backoff.js';
 import {retryNow} from '../policy/schedule.js';
 import type {TabExchange} from '../tabs/tab-exchange.js';
+import {loadTokenClient} from './load-token-client.js';
 import {abortable} from '../utils/abort.js';
 
 /**
@@ -91,9 +92,4 @@ export function createRefreshRunner(control: SessionControl, exchange: TabExchan
 			control.tick();
 		},
 	};
-}
-
-/** The token endpoint client: what a tab needs only once it talks to the token endpoint (DEVELOPERS.md, "What loads when"). */
-export function loadTokenClient(): Promise<typeof import('./token-client.js')> {
-	return import('./token-client.js');
 }

@@ -1,6 +1,10 @@
 // What a tab needs only once it talks to the token endpoint, loaded with one import()
-// (loadTokenClient in refresh-runner.ts; DEVELOPERS.md, "What loads when").
+// (load-token-client.ts; DEVELOPERS.md, "What loads when").
 export {refresh} from './refresh-flow.js';
 export {parseTokenResponse} from '../tokens/token-set.js';
 export {replaceRecord, holdRecord} from '../storage/idb-writes.js';
+export {decodeRecord} from '../storage/record-codec.js';
 export {revokeRefreshToken} from './revoke.js';
+export {startSession} from '../core/session-start.js';
+export {resync} from '../core/resync.js';
+export {joinStoredLogin} from '../tabs/join-stored-login.js';

@@ -1,6 +1,5 @@
 import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
 import {StorageError} from '../errors/storage-error.js';
-import {open} from './encryption.js';
 import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
 
 export const FORMAT = 'token-baton/1';
@@ -24,37 +23,37 @@ export type StoredRecord = {
 	data?: ArrayBuffer;
 };
 
-/** The write side (idb-writes.ts), loaded with the token endpoint client: a tab writes only after it loaded that for a login or a refresh. */
-export type LoadWrites = () => Promise<typeof import('./idb-writes.js')>;
+/**
+ * What reads and writes records: record-codec.ts and idb-writes.ts, which come with the token
+ * endpoint client (a tab reads a stored session only to restore or refresh it, and writes
+ * only after a login or a refresh).
+ */
+export type LoadRecords = () => Promise<Pick<typeof import('./record-codec.js'), 'decodeRecord'> & typeof import('./idb-writes.js')>;
 
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
-export function createIdbStore(name: string, encrypt: boolean, loadWrites: LoadWrites): SessionStore {
+export function createIdbStore(name: string, encrypt: boolean, loadRecords: LoadRecords): SessionStore {
 	const store = openStore(`token-baton:${name}`, 'session');
+	const decode = async (value: unknown) => value === undefined ? undefined : (await records()).decodeRecord(value, name, store);
+	// Code that cannot be loaded leaves the store unreadable for now; the record stays as it is.
+	const records = async () => guard('unavailable', loadRecords);
 	return {
 		persistent: true,
-		async load() {
-			const record = await guard('unavailable', () => get<unknown>(SESSION_KEY, store));
-			if (record === undefined) return undefined;
-			return decode(record, name, store);
-		},
-		async replace(next: StoredSession, expected: Generation | undefined) {
-			return (await loadWrites()).replaceRecord(store, name, encrypt, next, expected);
-		},
+		load: async () => decode(await guard('unavailable', async () => get<unknown>(SESSION_KEY, store))),
+		decode,
 		async clear(ended?: EndedSession) {
 			const note = ended && {format: FORMAT, name, sid: ended.sid, n: -1, refreshExpiresAt: null, ended: ended.ended};
 			let previous: unknown;
-			const swap = (next: unknown) => update<unknown>(SESSION_KEY, (current) => {
+			const swap = async () => update<unknown>(SESSION_KEY, (current) => {
 				previous = current;
-				return next;
+				return note;
 			}, store);
 			// A note that cannot be written (a full disk) must not leave the session behind: a
 			// delete needs no space. Either way the session is gone before anything else happens.
-			await guard('write-failed', () => note ? swap(note).catch(async () => del(SESSION_KEY, store)) : del(SESSION_KEY, store));
-			return previous === undefined ? undefined : decode(previous, name, store).catch(() => undefined);
+			await guard('write-failed', async () => note ? swap().catch(async () => del(SESSION_KEY, store)) : del(SESSION_KEY, store));
+			return previous;
 		},
-		async hold(expected: Generation, until: number) {
-			return (await loadWrites()).holdRecord(store, expected, until);
-		},
+		replace: async (next: StoredSession, expected: Generation | undefined) => (await records()).replaceRecord(store, name, encrypt, next, expected),
+		hold: async (expected: Generation, until: number) => (await records()).holdRecord(store, expected, until),
 	};
 }
 
@@ -87,60 +86,7 @@ function openStore(dbName: string, storeName: string): UseStore {
 	};
 }
 
-async function decode(value: unknown, name: string, store: UseStore): Promise<StoredSession | EndedSession> {
-	if (!isRecord(value)) throw new StorageError('corrupt');
-	if (value.name !== name) {
-		throw new StorageError('foreign');
-	}
-
-	if (typeof value.ended === 'string') return {sid: value.sid, ended: value.ended};
-	const session = {
-		sid: value.sid,
-		n: value.n,
-		refreshExpiresAt: value.refreshExpiresAt ?? undefined,
-		holdUntil: value.holdUntil,
-	};
-	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
-	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) {
-		throw new StorageError('corrupt');
-	}
-
-	const key = await guard('unavailable', () => get<unknown>(CRYPTO_KEY, store));
-	if (!isCryptoKey(key)) throw new StorageError('undecryptable');
-	try {
-		return {...session, refreshToken: await open(key, {iv: value.iv, data: value.data}, context(value))};
-	} catch (error) {
-		throw new StorageError('undecryptable', {cause: error});
-	}
-}
-
-// The sealed token is bound to its metadata: a record edited or copied from another manager fails to open.
-export function context(record: Pick<StoredRecord, 'name' | 'sid' | 'n' | 'refreshExpiresAt'>): string {
-	return `${FORMAT}|${record.name}|${record.sid}|${record.n}|${record.refreshExpiresAt ?? ''}`;
-}
-
-export function generationOf(value: unknown): Generation | undefined {
-	return isRecord(value) && value.ended === undefined ? {sid: value.sid, n: value.n} : undefined;
-}
-
-function isRecord(value: unknown): value is StoredRecord {
-	if (typeof value !== 'object' || value === null) return false;
-	const r = value as Partial<StoredRecord>;
-	return r.format === FORMAT
-		&& typeof r.name === 'string'
-		&& typeof r.sid === 'string'
-		&& Number.isSafeInteger(r.n)
-		&& (r.ended === undefined || typeof r.ended === 'string')
-		// Number.isFinite never converts: a string such as "1" is refused.
-		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt))
-		&& (r.holdUntil === undefined || Number.isFinite(r.holdUntil));
-}
-
-export function isCryptoKey(value: unknown): value is CryptoKey {
-	return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
-}
-
-/** Runs `action`, turning whatever it throws into a `StorageError` of `problem` (one already is one stays as it is). */
+/** Runs `action`, turning whatever it throws into a `StorageError` of `problem` (one that already is one stays as it is). */
 export async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
 	try {
 		return await action();

@@ -19,6 +19,9 @@ export function createMemoryStore(): SessionStore {
 			session = ended;
 			return previous;
 		},
+		async decode(value: unknown) {
+			return value as StoredSession | EndedSession | undefined;
+		},
 		async hold(expected: Generation, until: number) {
 			if (!isEnded(session) && sameGeneration(session, expected)) session = {...session!, holdUntil: until};
 		},

@@ -1,9 +1,8 @@
-import type {Session} from '../core/session.js';
 import {StorageError} from '../errors/storage-error.js';
 import type {WarningCode} from '../types/events.js';
-import {createIdbStore, type LoadWrites} from './idb-store.js';
+import {createIdbStore, type LoadRecords} from './idb-store.js';
 import {createMemoryStore} from './memory-store.js';
-import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
+import type {EndedSession, SessionStore, StoredSession} from './stored-session.js';
 
 /** How the repository tells the manager what became of storage. */
 export type StorageEvents = {
@@ -14,45 +13,40 @@ export type StorageEvents = {
 
 /**
  * The session in storage, with the rules for when storage fails: IndexedDB while it works,
- * this tab's memory once it does not (a warning says so, and the session goes on), and an
- * untrusted record discarded. Never rejects: a failure becomes a warning.
+ * this tab's memory once it does not (a warning says so, and the session goes on), an
+ * untrusted record discarded. Never rejects: a failure becomes a warning. Writing is
+ * session-writes.ts.
  */
 export type SessionRepository = {
-	/** False once the session lives in this tab's memory only. */
-	readonly persistent: boolean;
+	/** Where the session is kept now: IndexedDB, or this tab's memory. */
+	readonly store: SessionStore;
 	/** The stored session; undefined when there is none or it could not be read. */
 	load(): Promise<StoredSession | EndedSession | undefined>;
 	/**
-	 * What a refresh starts from: the stored session, or this tab's own once storage is (or
-	 * just became) unusable; storage failing under a live session must not sign anyone out.
-	 */
-	loadForRefresh(own: Session | undefined): Promise<StoredSession | EndedSession | undefined>;
-	/** Compare-and-set: write `next` only if the stored generation is still `expected`. False: another tab moved on. */
-	write(next: StoredSession, expected: Generation | undefined): Promise<boolean>;
-	/**
 	 * Remove the session (leaving the `ended` note, when given), and resolve to what was
-	 * stored. A removal that fails is a `storage-clear-failed` warning.
+	 * stored, for `read`. A removal that fails is a `storage-clear-failed` warning.
 	 */
-	end(ended?: EndedSession): Promise<StoredSession | EndedSession | undefined>;
-	/** Hold every tab's refreshes of generation `expected` until `until` (a server's Retry-After). */
-	hold(expected: Generation, until: number): Promise<void>;
-	/** Keep the session in this tab's memory from now on. */
-	useMemory(message: string, error?: StorageError): void;
+	end(ended?: EndedSession): Promise<unknown>;
+	/** What `end` returned, as a session; undefined when it cannot be read. */
+	read(value: unknown): Promise<StoredSession | EndedSession | undefined>;
+	/** Keep the session in this tab's memory from now on; `tellTabs` when a write failed. */
+	useMemory(message: string, error?: StorageError, tellTabs?: boolean): void;
 };
 
 /** The repository of manager `name`. Decided at once: IndexedDB, or memory where it (or WebCrypto, when encrypting) is missing. */
-export function createSessionRepository(name: string, encrypt: boolean, loadWrites: LoadWrites, events: StorageEvents): SessionRepository {
+export function createSessionRepository(name: string, encrypt: boolean, loadRecords: LoadRecords, events: StorageEvents): SessionRepository {
 	const missing = typeof indexedDB === 'undefined' ? 'no IndexedDB'
 		: encrypt && typeof crypto?.subtle?.encrypt !== 'function' ? 'no WebCrypto' : undefined;
-	let store: SessionStore = missing ? createMemoryStore() : createIdbStore(name, encrypt, loadWrites);
+	let store: SessionStore = missing ? createMemoryStore() : createIdbStore(name, encrypt, loadRecords);
 	// Told at the first load: nobody can listen yet while the manager is being constructed.
 	let untold = missing;
 
 	const warnMemory = (message: string, error?: StorageError) => events.warn('storage-unavailable', `session in this tab's memory only: ${message}`, error);
-	const useMemory = (message: string, error?: StorageError) => {
+	const useMemory = (message: string, error?: StorageError, tellTabs?: boolean) => {
 		if (!store.persistent) return;
 		store = createMemoryStore();
 		warnMemory(message, error);
+		if (tellTabs) events.memoryOnly();
 	};
 
 	const end = async (ended?: EndedSession) => {
@@ -64,60 +58,34 @@ export function createSessionRepository(name: string, encrypt: boolean, loadWrit
 		}
 	};
 
-	const load = async () => {
-		if (untold) warnMemory(untold);
-		untold = undefined;
-		try {
-			return await store.load();
-		} catch (error) {
-			const problem = asStorageError(error, 'unavailable');
-			if (problem.problem === 'unavailable' || problem.problem === 'write-failed') {
-				useMemory('IndexedDB failed', problem);
-			} else {
-				await end();
-				events.warn('storage-discarded', problem.message, problem);
-			}
-
-			return undefined;
-		}
-	};
-
 	return {
-		get persistent() {
-			return store.persistent;
+		get store() {
+			return store;
 		},
-		load,
-		async loadForRefresh(own) {
-			if (store.persistent) {
-				const stored = await load();
-				if (store.persistent) return stored;
-			}
-
-			const mine = own?.refreshToken && {...own.gen, refreshToken: own.refreshToken, refreshExpiresAt: own.refreshExpiresAt};
-			// The memory store compares generations on write: give it the one this refresh starts from.
-			if (mine) await store.replace(mine, undefined);
-			return mine || undefined;
-		},
-		async write(next, expected) {
+		async load() {
+			if (untold) warnMemory(untold);
+			untold = undefined;
 			try {
-				return await store.replace(next, expected);
+				return await store.load();
 			} catch (error) {
-				// Leave no stale refresh token behind for another tab to reuse, and tell the tabs
-				// that the session lives in memory now.
-				await end();
-				useMemory('IndexedDB failed', asStorageError(error, 'write-failed'));
-				events.memoryOnly();
-				return store.replace(next, undefined);
+				const problem = asStorageError(error, 'unavailable');
+				if (problem.problem === 'unavailable' || problem.problem === 'write-failed') {
+					useMemory('IndexedDB failed', problem);
+				} else {
+					await end();
+					events.warn('storage-discarded', problem.message, problem);
+				}
+
+				return undefined;
 			}
 		},
 		end,
-		async hold(expected, until) {
-			await store.hold(expected, until).catch(() => {});
-		},
+		read: async (value) => store.decode(value).catch(() => undefined),
 		useMemory,
 	};
 }
 
-function asStorageError(error: unknown, problem: 'unavailable' | 'write-failed'): StorageError {
+/** `error` as a `StorageError`: as it is when it is one, else wrapped as `problem`. */
+export function asStorageError(error: unknown, problem: 'unavailable' | 'write-failed'): StorageError {
 	return error instanceof StorageError ? error : new StorageError(problem, {cause: error});
 }

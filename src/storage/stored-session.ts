@@ -44,11 +44,13 @@ export interface SessionStore {
 	replace(next: StoredSession, expected: Generation | undefined): Promise<boolean>;
 	/**
 	 * Remove the session; with `ended`, leave that note in its place. Resolves to what was
-	 * stored before (undefined when unreadable). Rejects with `StorageError` only when the
+	 * stored before, as stored (`decode` reads it). Rejects with `StorageError` only when the
 	 * session could not be removed at all (a note that cannot be written falls back to a
 	 * plain delete).
 	 */
-	clear(ended?: EndedSession): Promise<StoredSession | EndedSession | undefined>;
+	clear(ended?: EndedSession): Promise<unknown>;
+	/** A value `clear` returned, read as `load` reads the stored one. */
+	decode(value: unknown): Promise<StoredSession | EndedSession | undefined>;
 	/** Keep every tab's refreshes of generation `expected` back until `until` (a Retry-After). */
 	hold(expected: Generation, until: number): Promise<void>;
 }

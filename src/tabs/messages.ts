@@ -23,7 +23,7 @@ export type SharedTokens = TokenSet;
  * The tokens of `session` as they go to the other tabs: these fields and nothing else, so
  * that this tab's own state (its refresh plan, a refused token, warnings) never travels.
  */
-export function sharedTokens(session: Session): SharedTokens {
+export function sharedTokens(session: Pick<Session, keyof SharedTokens>): SharedTokens {
 	const {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} = session;
 	return {accessToken: accessToken!, expiresAt, refreshToken, refreshExpiresAt, scope, idToken};
 }
@@ -66,7 +66,8 @@ function readTokens(value: unknown): SharedTokens | null {
 		&& (refreshToken === undefined || isToken(refreshToken))
 		&& (idToken === undefined || isToken(idToken))
 		&& (scope === undefined || (typeof scope === 'string' && scope.length <= MAX_TOKEN));
-	return valid ? {accessToken, expiresAt, refreshToken, refreshExpiresAt, scope, idToken} as SharedTokens : null;
+	// Rebuilt from the checked fields only.
+	return valid ? sharedTokens(value as SharedTokens) : null;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,9 @@
 import type {Session} from '../core/session.js';
 import type {SessionControl} from '../core/session-control.js';
-import {adoptsShared} from '../policy/adoption.js';
+import {adoptsShared} from '../policy/adopt-shared.js';
 import {isUsable} from '../policy/schedule.js';
-import {isEnded, type Generation} from '../storage/stored-session.js';
+import {loadTokenClient} from '../refresh/load-token-client.js';
+import type {Generation} from '../storage/stored-session.js';
 import {randomId} from '../utils/random-id.js';
 import {sharedTokens, type Envelope, type SharedTokens} from './messages.js';
 import {openTabChannel} from './tab-channel.js';
@@ -25,7 +26,7 @@ export type TabExchange = {
 	 * (undefined), until the returned function is called.
 	 */
 	watch(listener: (answer: Answer | undefined) => void): () => void;
-	/** Take tokens another tab sent, if they are newer than this tab's (src/policy/adoption.ts decides). */
+	/** Take tokens another tab sent, if they are newer than this tab's (src/policy/adopt-shared.ts decides). */
 	adopt(gen: Generation, tokens: SharedTokens): void;
 	/** This tab's new tokens, for the other tabs: after a login here (`login`) or a refresh. */
 	shareTokens(session: Session, login: boolean): void;
@@ -54,16 +55,9 @@ export function openTabExchange(control: SessionControl): TabExchange {
 
 	const adoptLogin = (gen: Generation, tokens: SharedTokens | undefined) => {
 		if (control.session()?.gen.sid === gen.sid) return;
-		if (tokens) {
-			control.signIn(gen, tokens, tokens, 'tab');
-			return;
-		}
-
-		void control.repository.load().then((stored) => {
-			if (stored && !isEnded(stored) && stored.sid === gen.sid && control.session()?.gen.sid !== gen.sid && !control.alive.aborted) {
-				control.signIn(stored, stored, undefined, 'tab');
-			}
-		});
+		// Over a storage-backed channel a login carries no tokens: the session is read from storage.
+		if (tokens) control.signIn(gen, tokens, tokens, 'tab');
+		else void loadTokenClient().then((client) => client.joinStoredLogin(control, gen), () => {});
 	};
 
 	const onMessage = (message: Envelope) => {

@@ -2,7 +2,7 @@ import {createStore, get} from 'idb-keyval';
 import {HttpResponse, delay} from 'msw';
 import {describe, expect, test} from 'vitest';
 import {LockTimeoutError, SignedOutError, type TokenManager} from '../../src/index.js';
-import {encodeRecord} from '../../src/refresh/token-client.js';
+import {loadTokenClient} from '../../src/refresh/load-token-client.js';
 import {createIdbStore} from '../../src/storage/idb-store.js';
 import {settle} from '../helpers/clock.js';
 import {type FakeLockManager, installFakeWebLocks, removeWebLocks} from '../helpers/fake-web-locks.js';
@@ -11,7 +11,7 @@ import {useTokenServer} from '../helpers/token-server.js';
 
 const server = useTokenServer();
 /** The store a tab of the default manager writes to (what another tab leaves behind). */
-const idbStore = () => createIdbStore('default', true, async () => encodeRecord);
+const idbStore = () => createIdbStore('default', true, loadTokenClient);
 
 /** Several managers in one process share fake-indexeddb and BroadcastChannel, as tabs share them. */
 async function openTabs(count: number, options = {}): Promise<TokenManager[]> {
