@@ -44,7 +44,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 	const given = options as Record<string, unknown>;
 	const resolved: Record<string, unknown> = {name: 'default', encryptStorage: true, refreshParams: {}, apiOrigins: []};
 	for (const key of Object.keys(given)) {
-		if (!Object.prototype.hasOwnProperty.call(OPTIONS, key)) fail(key, 'is unknown');
+		if (!Object.hasOwn(OPTIONS, key)) fail(key, 'is unknown');
 	}
 
 	for (const [key, kind] of Object.entries(OPTIONS)) {

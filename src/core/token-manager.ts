@@ -65,7 +65,11 @@ export class TokenManager {
 	get session(): SessionInfo | undefined {
 		const s = this.#session;
 		if (!s) return undefined;
-		if (this.#info?.[0] !== s) this.#info = [s, {expiresAt: s.expiresAt, refreshAt: s.refreshAt, refreshExpiresAt: s.refreshExpiresAt, scope: s.scope, idToken: s.idToken}];
+		if (this.#info?.[0] !== s) {
+			const {expiresAt, refreshAt, refreshExpiresAt, scope, idToken} = s;
+			this.#info = [s, {expiresAt, refreshAt, refreshExpiresAt, scope, idToken}];
+		}
+
 		return this.#info[1];
 	}
 
@@ -117,7 +121,7 @@ export class TokenManager {
 		// The origin is decided first: a request elsewhere never waits for token-baton's code.
 		if (!this.isAllowedUrl((input as Partial<Request>).url ?? input as string | URL)) return fetch(input, init);
 		const {authFetch} = await import('../fetch/auth-fetch.js');
-		return authFetch(this, input, init, (url) => this.#control.warn('request-not-retried', `401 from ${url} not retried: stream body`));
+		return authFetch(this, input, init, this.#control.warn);
 	}
 
 	/** Whether a request to `url` gets the bearer token: the page's own origin or one of `apiOrigins`. */
@@ -140,18 +144,15 @@ export class TokenManager {
 		const previous = await ending;
 		this.#exchange.signedOut('logout');
 		if (this.#options.revocationEndpoint === undefined) return;
-		// The newest refresh token: another tab may have rotated it into storage meanwhile.
-		const stored = await this.#repository.read(previous);
-		const refreshToken = (isEnded(stored) ? undefined : stored?.refreshToken) ?? session?.refreshToken;
-		if (refreshToken === undefined) return;
-		const error = await loadTokenClient().then((client) => client.revokeRefreshToken(this.#options, refreshToken), (cause: unknown) => new RevocationError({cause}));
-		if (error) this.#control.warn('revocation-failed', 'revocation failed', error);
+		await loadTokenClient().then((client) => client.revokeAtLogout(this.#control, previous, session), (cause: unknown) => {
+			this.#control.warn('revocation-failed', 'revocation failed', new RevocationError({cause}));
+		});
 	}
 
 	/** Stop everything: timers, listeners, the channel, pending lock requests. The manager is unusable afterwards. */
 	destroy(): void {
 		if (this.#alive.signal.aborted) return;
-		this.#alive.abort(new SignedOutError('destroyed'));
+		this.#alive.abort();
 		this.#renew();
 		this.#cancelTimer?.();
 		this.#stopWakeEvents();
@@ -252,7 +253,7 @@ export class TokenManager {
 
 	/** The session changes hands: work begun for the previous one is dropped, its callers released. */
 	#renew(): void {
-		this.#work.abort(new SignedOutError('session changed'));
+		this.#work.abort();
 		this.#work = new AbortController();
 		this.#runner.reset();
 	}

@@ -39,8 +39,8 @@ export class TokenBatonError extends Error {
 
 	/** True for a token-baton error of this class, from this copy of the package or another one. */
 	static override [Symbol.hasInstance](value: unknown): boolean {
-		const code = (value as {[BRAND]?: unknown} | null)?.[BRAND];
-		return typeof code === 'string' && (this.code === undefined || this.code === code);
+		const code = (value as {[BRAND]?: ErrorCode} | null)?.[BRAND];
+		return code !== undefined && (this.code ?? code) === code;
 	}
 
 	/** Stable identifier of the error class: see {@link ErrorCode}. */

@@ -1,11 +1,12 @@
+import type {WarningCode} from '../types/events.js';
 import {reportRejected, tokenForRequest, tokenForRetry, type TokenSource} from './retry-policy.js';
 
 /**
  * `fetch` with the bearer token, for a URL the manager already found allowed. A 401 gets
  * exactly one retry with a different token (src/fetch/retry-policy.ts); a second 401 is the
- * caller's. `onNotRetried` hears of a 401 whose stream body could not be replayed.
+ * caller's. `warn` hears of a 401 whose stream body could not be replayed.
  */
-export async function authFetch(auth: TokenSource, input: RequestInfo | URL, init: RequestInit | undefined, onNotRetried: (url: string) => void): Promise<Response> {
+export async function authFetch(auth: TokenSource, input: RequestInfo | URL, init: RequestInit | undefined, warn: (code: WarningCode, message: string) => void): Promise<Response> {
 	const request = new Request(input, init);
 	// Init fields a Request does not keep (a runtime's own extensions) still reach fetch.
 	const extra = unknownInitFields(init, request);
@@ -21,7 +22,7 @@ export async function authFetch(auth: TokenSource, input: RequestInfo | URL, ini
 	const response = await fetch(request, extra);
 	if (response.status !== 401) return response;
 	if (!retry) {
-		onNotRetried(request.url);
+		warn('request-not-retried', `401 from ${request.url} not retried: stream body`);
 		reportRejected(auth, token);
 		return response;
 	}

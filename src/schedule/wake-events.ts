@@ -5,18 +5,13 @@
  */
 export function onWake(onWake: () => void, onOnline: () => void): () => void {
 	if (typeof window === 'undefined' || typeof document === 'undefined') return () => {};
-	const onVisibility = () => {
+	const stop = new AbortController();
+	const options = {signal: stop.signal};
+	addEventListener('focus', onWake, options);
+	addEventListener('pageshow', onWake, options);
+	addEventListener('online', onOnline, options);
+	document.addEventListener('visibilitychange', () => {
 		if (document.visibilityState === 'visible') onWake();
-	};
-
-	const listeners: Array<[EventTarget, string, () => void]> = [
-		[window, 'focus', onWake],
-		[window, 'pageshow', onWake],
-		[window, 'online', onOnline],
-		[document, 'visibilitychange', onVisibility],
-	];
-	for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
-	return () => {
-		for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
-	};
+	}, options);
+	return () => stop.abort();
 }

@@ -41,7 +41,7 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 	// Told at the first load: nobody can listen yet while the manager is being constructed.
 	let untold = missing;
 
-	const warnMemory = (message: string, error?: StorageError) => events.warn('storage-unavailable', `session in this tab's memory only: ${message}`, error);
+	const warnMemory = (message: string, error?: StorageError) => events.warn('storage-unavailable', `memory only: ${message}`, error);
 	const useMemory = (message: string, error?: StorageError, tellTabs?: boolean) => {
 		if (!store.persistent) return;
 		store = createMemoryStore();

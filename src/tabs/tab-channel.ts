@@ -40,10 +40,11 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 /** Loaded only where there is no native BroadcastChannel: its own chunk, which other browsers never download. */
 function openStorageBackedChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
 	const loading = import('./storage-backed-channel.js').then((module) => module.openStorageBackedChannel(channelName, receive, envelope));
+	// Offline, the chunk may fail to load: tabs then simply do not hear each other.
+	const use = (action: (channel: TabChannel) => void) => void loading.then(action, () => {});
 	return {
 		carriesTokens: false,
-		// Offline, the chunk may fail to load: tabs then simply do not hear each other.
-		post: (message) => void loading.then((channel) => channel.post(message), () => {}),
-		close: () => void loading.then((channel) => channel.close(), () => {}),
+		post: (message) => use((channel) => channel.post(message)),
+		close: () => use((channel) => channel.close()),
 	};
 }

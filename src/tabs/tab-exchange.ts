@@ -5,10 +5,10 @@ import {isUsable} from '../policy/schedule.js';
 import {loadTokenClient} from '../refresh/load-token-client.js';
 import type {Generation} from '../storage/stored-session.js';
 import {randomId} from '../utils/random-id.js';
-import {sharedTokens, type Envelope, type SharedTokens} from './messages.js';
+import {sharedTokens, type SharedTokens, type TabMessage} from './messages.js';
 import {openTabChannel} from './tab-channel.js';
 
-export type Answer = Extract<Envelope, {type: 'token-response'}>;
+export type Answer = Extract<TabMessage, {type: 'token-response'}>;
 
 /**
  * Everything between the open tabs of one manager name: logins, rotations and sign-outs
@@ -60,7 +60,7 @@ export function openTabExchange(control: SessionControl): TabExchange {
 		else void loadTokenClient().then((client) => client.joinStoredLogin(control, gen), () => {});
 	};
 
-	const onMessage = (message: Envelope) => {
+	const onMessage = (message: TabMessage) => {
 		// While loading, only what decides the start: a login or a logout elsewhere.
 		if (control.alive.aborted || control.state() === 'loading' && message.type !== 'tokens' && message.type !== 'signed-out') return;
 		switch (message.type) {
@@ -96,9 +96,7 @@ export function openTabExchange(control: SessionControl): TabExchange {
 
 	const channel = openTabChannel(control.options.name, randomId(), onMessage);
 	return {
-		get carriesTokens() {
-			return channel.carriesTokens;
-		},
+		carriesTokens: channel.carriesTokens,
 		request: (id) => channel.post({type: 'token-request', id}),
 		watch(listener) {
 			watchers.add(listener);

@@ -96,5 +96,5 @@ function seconds(body: Record<string, unknown>, key: string): number | undefined
 
 // Own properties only: a value inherited through a prototype is not part of the response.
 function hasOwn(body: Record<string, unknown>, key: string): boolean {
-	return Object.prototype.hasOwnProperty.call(body, key);
+	return Object.hasOwn(body, key);
 }

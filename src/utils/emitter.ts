@@ -18,7 +18,8 @@ export class Emitter<Events extends Record<string, unknown>> {
 			try {
 				(entry.listener as (event: Events[E]) => void)(event);
 			} catch (error) {
-				report(error);
+				// Surfaced the way the browser surfaces an event-listener error, without unwinding into token-baton.
+				globalThis.reportError?.(error);
 			}
 		}
 	}
@@ -26,10 +27,4 @@ export class Emitter<Events extends Record<string, unknown>> {
 	clear(): void {
 		this.#entries.clear();
 	}
-}
-
-// Surface the listener's bug the way the browser surfaces an event-listener error,
-// without letting it unwind into token-baton.
-function report(error: unknown): void {
-	if (typeof reportError === 'function') reportError(error);
 }
