@@ -28,3 +28,8 @@ export class StorageError extends TokenBatonError {
 		this.problem = problem;
 	}
 }
+
+/** `error` as a `StorageError`: as it is when it is one, else wrapped (as `cause`) with `problem`. */
+export function toStorageError(error: unknown, problem: StorageProblem): StorageError {
+	return error instanceof StorageError ? error : new StorageError(problem, {cause: error});
+}

@@ -3,7 +3,7 @@
 export {refresh} from './refresh-flow.js';
 export {parseTokenResponse} from '../tokens/token-set.js';
 export {replaceRecord, holdRecord} from '../storage/idb-writes.js';
-export {decodeRecord} from '../storage/record-codec.js';
+export {decodeRecord, rememberEnded} from '../storage/record-codec.js';
 export {revokeAtLogout} from './revoke-at-logout.js';
 export {startSession} from '../core/session-start.js';
 export {resync} from '../core/resync.js';

@@ -1,5 +1,5 @@
 import {del, get, promisifyRequest, update, type UseStore} from 'idb-keyval';
-import {StorageError} from '../errors/storage-error.js';
+import {toStorageError} from '../errors/storage-error.js';
 import type {EndedSession, Generation, SessionStore, StoredSession} from './stored-session.js';
 
 export const FORMAT = 'token-baton/1';
@@ -28,7 +28,7 @@ export type StoredRecord = {
  * endpoint client (a tab reads a stored session only to restore or refresh it, and writes
  * only after a login or a refresh).
  */
-export type LoadRecords = () => Promise<Pick<typeof import('./record-codec.js'), 'decodeRecord'> & typeof import('./idb-writes.js')>;
+export type LoadRecords = () => Promise<Pick<typeof import('./record-codec.js'), 'decodeRecord' | 'rememberEnded'> & typeof import('./idb-writes.js')>;
 
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
 export function createIdbStore(name: string, encrypt: boolean, loadRecords: LoadRecords): SessionStore {
@@ -48,8 +48,11 @@ export function createIdbStore(name: string, encrypt: boolean, loadRecords: Load
 				return note;
 			}, store);
 			// A note that cannot be written (a full disk) must not leave the session behind: a
-			// delete needs no space. Either way the session is gone before anything else happens.
-			await guard('write-failed', async () => note ? swap().catch(async () => del(SESSION_KEY, store)) : del(SESSION_KEY, store));
+			// delete needs no space. Where even that fails, localStorage remembers the end.
+			await guard('write-failed', async () => note ? swap().catch(async () => del(SESSION_KEY, store)) : del(SESSION_KEY, store)).catch(async (error: unknown) => {
+				if (ended) (await records()).rememberEnded(name, ended);
+				throw error;
+			});
 			return previous;
 		},
 		replace: async (next: StoredSession, expected: Generation | undefined) => (await records()).replaceRecord(store, name, encrypt, next, expected),
@@ -86,12 +89,9 @@ function openStore(dbName: string, storeName: string): UseStore {
 	};
 }
 
-/** Runs `action`, turning whatever it throws into a `StorageError` of `problem` (one that already is one stays as it is). */
+/** Runs `action`; whatever it throws becomes a `StorageError` of `problem`. */
 export async function guard<T>(problem: 'unavailable' | 'write-failed', action: () => Promise<T>): Promise<T> {
-	try {
-		return await action();
-	} catch (error) {
-		if (error instanceof StorageError) throw error;
-		throw new StorageError(problem, {cause: error});
-	}
+	return action().catch((error: unknown) => {
+		throw toStorageError(error, problem);
+	});
 }

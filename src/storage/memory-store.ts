@@ -22,8 +22,7 @@ export function createMemoryStore(): SessionStore {
 		async decode(value: unknown) {
 			return value as StoredSession | EndedSession | undefined;
 		},
-		async hold(expected: Generation, until: number) {
-			if (!isEnded(session) && sameGeneration(session, expected)) session = {...session!, holdUntil: until};
-		},
+		// Nothing to share: this tab's own backoff already waits for the Retry-After.
+		async hold() {},
 	};
 }

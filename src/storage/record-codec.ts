@@ -14,6 +14,8 @@ export async function decodeRecord(value: unknown, name: string, store: UseStore
 	if (!isRecord(value)) throw new StorageError('corrupt');
 	if (value.name !== name) throw new StorageError('foreign');
 	if (typeof value.ended === 'string') return {sid: value.sid, ended: value.ended};
+	const remembered = recallEnded(name);
+	if (remembered?.sid === value.sid) return remembered;
 	const session = {sid: value.sid, n: value.n, refreshExpiresAt: value.refreshExpiresAt ?? undefined, holdUntil: value.holdUntil};
 	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
 	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) throw new StorageError('corrupt');
@@ -31,6 +33,30 @@ export async function encodeRecord(session: StoredSession, name: string, encrypt
 	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null};
 	if (!encrypt) return {...record, refreshToken: session.refreshToken};
 	return {...record, ...(await seal(await ensureKey(store), session.refreshToken, context(record)))};
+}
+
+/**
+ * Where IndexedDB could not remove an ended session (every write failed), localStorage keeps
+ * its id and the reason, so that the next load does not restore it. Never a token.
+ */
+export function rememberEnded(name: string, ended: EndedSession): void {
+	try {
+		localStorage.setItem(endedKey(name), JSON.stringify(ended));
+	} catch {}
+}
+
+function recallEnded(name: string): EndedSession | undefined {
+	try {
+		const value: unknown = JSON.parse(localStorage.getItem(endedKey(name)) ?? 'null');
+		const {sid, ended} = (value ?? {}) as Partial<EndedSession>;
+		return typeof sid === 'string' && typeof ended === 'string' ? {sid, ended} : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function endedKey(name: string): string {
+	return `token-baton:${name}:ended`;
 }
 
 /** The generation of a stored live record; undefined for anything else. */

@@ -1,4 +1,4 @@
-import {StorageError} from '../errors/storage-error.js';
+import {toStorageError, type StorageError} from '../errors/storage-error.js';
 import type {WarningCode} from '../types/events.js';
 import {createIdbStore, type LoadRecords} from './idb-store.js';
 import {createMemoryStore} from './memory-store.js';
@@ -53,7 +53,7 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 		try {
 			return await store.clear(ended);
 		} catch (error) {
-			events.warn('storage-clear-failed', 'stored session not removed', asStorageError(error, 'write-failed'));
+			events.warn('storage-clear-failed', 'stored session not removed', toStorageError(error, 'write-failed'));
 			return undefined;
 		}
 	};
@@ -68,7 +68,7 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 			try {
 				return await store.load();
 			} catch (error) {
-				const problem = asStorageError(error, 'unavailable');
+				const problem = toStorageError(error, 'unavailable');
 				if (problem.problem === 'unavailable' || problem.problem === 'write-failed') {
 					useMemory('IndexedDB failed', problem);
 				} else {
@@ -83,9 +83,4 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 		read: async (value) => store.decode(value).catch(() => undefined),
 		useMemory,
 	};
-}
-
-/** `error` as a `StorageError`: as it is when it is one, else wrapped as `problem`. */
-export function asStorageError(error: unknown, problem: 'unavailable' | 'write-failed'): StorageError {
-	return error instanceof StorageError ? error : new StorageError(problem, {cause: error});
 }

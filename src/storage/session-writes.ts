@@ -1,5 +1,6 @@
 import type {Session} from '../core/session.js';
-import {asStorageError, type SessionRepository} from './session-repository.js';
+import {toStorageError} from '../errors/storage-error.js';
+import type {SessionRepository} from './session-repository.js';
 import type {EndedSession, Generation, StoredSession} from './stored-session.js';
 
 /**
@@ -13,7 +14,7 @@ export async function writeSession(repository: SessionRepository, next: StoredSe
 		return await repository.store.replace(next, expected);
 	} catch (error) {
 		await repository.end();
-		repository.useMemory('IndexedDB failed', asStorageError(error, 'write-failed'), true);
+		repository.useMemory('IndexedDB failed', toStorageError(error, 'write-failed'), true);
 		return repository.store.replace(next, undefined);
 	}
 }

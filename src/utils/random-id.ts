@@ -1,7 +1,4 @@
-/** 128 random bits as hex: session ids, tab ids and message ids. */
+/** 128 random bits as text: session ids, tab ids and message ids. Unique, not secret. */
 export function randomId(): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(16));
-	let id = '';
-	for (const byte of bytes) id += byte.toString(16).padStart(2, '0');
-	return id;
+	return crypto.getRandomValues(new Uint32Array(4)).join('-');
 }
