@@ -28,8 +28,9 @@ export function refreshTime(expiresAt: number | undefined, now: number, leewayMs
 	if (expiresAt === undefined) return undefined;
 	const left = expiresAt - EXPIRY_MARGIN_MS - now;
 	if (left <= MIN_REFRESH_INTERVAL_MS) return now + SHORT_TOKEN_RETRY_MS;
-	// Capped so that a short-lived token is used for about half of its trusted life.
-	const leeway = Math.min(leewayMs, EXPIRY_MARGIN_MS + left / 2);
+	// At least the margin (the refresh comes before the token may die), and capped so that a
+	// short-lived token is still used for about half of its trusted life.
+	const leeway = Math.min(Math.max(leewayMs, EXPIRY_MARGIN_MS), EXPIRY_MARGIN_MS + left / 2);
 	return Math.max(expiresAt - leeway - random * leeway * JITTER_SHARE, now + MIN_REFRESH_INTERVAL_MS);
 }
 
@@ -89,12 +90,11 @@ export function nextStep(session: Session, backoff: Backoff | undefined, refresh
 	const warnAt = refreshExpiresAt === undefined || session.warned ? undefined : refreshExpiresAt - warnMs;
 	const warn = warnAt !== undefined && now >= warnAt;
 	const step: Step = warn ? {warn} : {};
+	// Without a refresh token, the session lasts as long as its access token.
+	if (refreshToken === undefined && (session.rejected || isExpired(session, now))) return {end: 'expired'};
 	if (refreshing) return step;
 	const refreshAt = backoff?.retryAt ?? (session.accessToken === undefined || session.rejected ? now : session.refreshAt);
-	if (refreshAt !== undefined && now >= refreshAt) {
-		if (refreshToken !== undefined) return {...step, refresh: true};
-		if (session.rejected || isExpired(session, now)) return {end: 'expired'};
-	}
+	if (refreshToken !== undefined && refreshAt !== undefined && now >= refreshAt) return {...step, refresh: true};
 
 	const deadlines = [refreshAt, refreshToken === undefined ? session.expiresAt : undefined, warn ? undefined : warnAt, refreshExpiresAt]
 		// Infinity: a failure that waits for a caller, not for the clock.

@@ -13,9 +13,11 @@ const MAX_BODY_CHARS = 256 * 1024;
 
 /**
  * Exchange a refresh token for new tokens: RFC 6749 §6 against `tokenEndpoint`, or the
- * app's own `refresh` function. Classifies every failure as `OAuthError` (the session must
- * end), `TransientRefreshError` (retry later) or `InvalidResponseError` (nothing usable came
- * back). Rejects with the abort reason when `signal` aborts (logout, destroy).
+ * app's own `refresh` function. Classifies the failures it knows as `OAuthError` (the
+ * session must end), `TransientRefreshError` (no response, a timeout, 5xx, 429: retry
+ * later) or `InvalidResponseError` (nothing usable came back). Anything else a `refresh`
+ * function throws passes through as it is: it is not known to be transient. Rejects with the
+ * abort reason when `signal` aborts (logout, destroy).
  */
 export async function requestTokens(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<TokenSet> {
 	const sentAt = Date.now();
@@ -30,9 +32,7 @@ export async function requestTokens(options: ResolvedOptions, refreshToken: stri
 			throw new TransientRefreshError('timeout', `refresh timed out after ${options.requestTimeoutSeconds} s`, {cause: error});
 		}
 
-		if (signal.aborted) throw signal.reason;
-		if (error instanceof TokenBatonError) throw error;
-		throw new TransientRefreshError('network', 'refresh request failed', {cause: error});
+		throw signal.aborted ? signal.reason : error;
 	} finally {
 		timeout.clear();
 	}
@@ -45,7 +45,7 @@ async function callRefreshFunction(refresh: NonNullable<ResolvedOptions['refresh
 async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<unknown> {
 	const body = new URLSearchParams({...options.refreshParams, grant_type: 'refresh_token', refresh_token: refreshToken});
 	if (options.clientId !== undefined) body.set('client_id', options.clientId);
-	const response = await fetch(options.tokenEndpoint!, {
+	const response = await overNetwork(fetch(options.tokenEndpoint!, {
 		method: 'POST',
 		headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
 		body,
@@ -53,7 +53,7 @@ async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, 
 		cache: 'no-store',
 		// Public clients authenticate with client_id only; never send the app's cookies along.
 		credentials: 'omit',
-	});
+	}));
 	const text = await readBody(response);
 	if (response.ok) return parseJson(text);
 	throw errorFor(response, text);
@@ -90,8 +90,15 @@ function readOAuthError(text: string): {error: string; description: string | und
 	return {error, description: typeof description === 'string' ? description.slice(0, 500) : undefined};
 }
 
+/** A request or a body read that fails leaves no answer to judge: that is the network failing, which passes. */
+async function overNetwork<T>(pending: Promise<T>): Promise<T> {
+	return pending.catch((cause: unknown) => {
+		throw new TransientRefreshError('network', 'refresh request failed', {cause});
+	});
+}
+
 async function readBody(response: Response): Promise<string> {
-	const text = await response.text();
+	const text = await overNetwork(response.text());
 	if (text.length > MAX_BODY_CHARS) {
 		throw new InvalidResponseError('token endpoint: response too large');
 	}

@@ -27,7 +27,7 @@ beforeEach(() => {
 
 /** A stored session (unencrypted, so that no token client is needed to write it) with the server's login refresh token. */
 async function storeSession(): Promise<string> {
-	const refreshToken = server().login().refresh_token;
+	const refreshToken = String(server().login().refresh_token);
 	await set('session', {format: 'token-baton/1', name: 'default', sid: 's1', n: 0, refreshExpiresAt: null, refreshToken}, sessions());
 	return refreshToken;
 }

@@ -209,12 +209,23 @@ describe('malformed token responses change nothing stored', () => {
 		expect(auth.state).toBe('signed-in');
 	});
 
-	test('a custom refresh function that throws something else is transient', async () => {
+	test('a custom refresh function signals a passing failure with TransientRefreshError', async () => {
 		const auth = makeManager({tokenEndpoint: undefined, clientId: undefined, revocationEndpoint: undefined, refresh: async () => {
-			throw new TypeError('Failed to fetch');
+			throw new TransientRefreshError('network', 'offline');
 		}});
 		await auth.setTokens({access_token: 'a', refresh_token: 'r', expires_in: 0});
-		await expect(auth.getAccessToken()).rejects.toMatchObject({code: 'ERR_REFRESH_TRANSIENT', reason: 'network'});
+		await expect(auth.getAccessToken()).rejects.toMatchObject({code: 'ERR_REFRESH_TRANSIENT', reason: 'network', retryAt: expect.any(Number)});
+		expect(auth.state).toBe('signed-in');
+	});
+
+	test('anything else a custom refresh function throws is reported as it is (RefreshFailedError, with the cause), not as a network error', async () => {
+		const thrown = new TypeError('Failed to fetch');
+		const auth = makeManager({tokenEndpoint: undefined, clientId: undefined, revocationEndpoint: undefined, refresh: async () => {
+			throw thrown;
+		}});
+		await auth.setTokens({access_token: 'a', refresh_token: 'r', expires_in: 0});
+		await expect(auth.getAccessToken()).rejects.toMatchObject({code: 'ERR_REFRESH_FAILED', cause: thrown});
+		expect(auth.state).toBe('signed-in');
 	});
 });
 

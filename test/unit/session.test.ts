@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest';
 import {InvalidResponseError, SignedOutError} from '../../src/index.js';
 import {makeManager, next, record} from '../helpers/managers.js';
+import {settle} from '../helpers/clock.js';
 import {useTokenServer} from '../helpers/token-server.js';
 
 const server = useTokenServer();
@@ -124,5 +125,36 @@ describe('a session in one tab', () => {
 		const tokenEvent = next(auth, 'token');
 		await auth.setTokens(server().login());
 		await expect(tokenEvent).resolves.toMatchObject({source: 'login'});
+	});
+});
+
+describe('getAccessToken with a signal', () => {
+	test('stops waiting when the signal aborts, while the refresh it joined goes on for the others', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		let release: () => void = () => {};
+		const held = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		server().respondNext(async (call) => {
+			await held;
+			return server().refreshWith(call);
+		});
+		const controller = new AbortController();
+		const waiting = auth.getAccessToken({signal: controller.signal});
+		const other = auth.getAccessToken();
+		controller.abort(new DOMException('the user left', 'AbortError'));
+		await expect(waiting).rejects.toMatchObject({name: 'AbortError', message: 'the user left'});
+		release();
+		await expect(other).resolves.toBe('at-2');
+		expect(server().refreshCalls).toHaveLength(1);
+	});
+
+	test('an already aborted signal rejects at once and starts nothing', async () => {
+		const auth = makeManager();
+		await auth.setTokens(server().login({expires_in: 0}));
+		await expect(auth.getAccessToken({signal: AbortSignal.abort()})).rejects.toMatchObject({name: 'AbortError'});
+		await settle();
+		expect(server().refreshCalls).toHaveLength(0);
 	});
 });
