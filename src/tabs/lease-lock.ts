@@ -21,8 +21,7 @@ type Lease = {owner: string; until: number};
  * cache) may lose it while its task still runs. The manager writes the session with a
  * compare-and-set in IndexedDB, so storage stays consistent even then.
  *
- * Self-contained on purpose (raw IndexedDB, no import): a module shared with the start chunk
- * would split off into a chunk of its own that every app loads at start.
+ * Self-contained on purpose (raw IndexedDB, no import): DEVELOPERS.md, "What loads when".
  */
 export async function withLeaseLock<T>(lockName: string, wait: AbortSignal, task: () => Promise<T>): Promise<T> {
 	// Tells this acquisition's lease from any other; not a secret.

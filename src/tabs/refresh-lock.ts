@@ -16,7 +16,6 @@ type Acquire = <T>(lockName: string, wait: AbortSignal, task: () => Promise<T>) 
 export function createRefreshLock(lockName: string, timeoutMs: number): RefreshLock {
 	const acquire: Acquire = hasWebLocks()
 		? async (name, wait, task) => navigator.locks.request(name, {signal: wait}, task)
-		// The fallback lives in its own chunk: browsers with Web Locks never download it.
 		// Its download is part of the bounded wait.
 		: async (name, wait, task) => (await abortable(import('./lease-lock.js'), wait)).withLeaseLock(name, wait, task);
 	return async (task, signal) => {

@@ -37,10 +37,10 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 	return openStorageBackedChannel(channelName, receive, envelope);
 }
 
-/** Loaded only where there is no native BroadcastChannel: its own chunk, which other browsers never download. */
+/** The storage-backed transport, imported only where there is no native BroadcastChannel. */
 function openStorageBackedChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
 	const loading = import('./storage-backed-channel.js').then((module) => module.openStorageBackedChannel(channelName, receive, envelope));
-	// Offline, the chunk may fail to load: tabs then simply do not hear each other.
+	// Its code may fail to load (offline): tabs then simply do not hear each other.
 	const use = (action: (channel: TabChannel) => void) => void loading.then(action, () => {});
 	return {
 		carriesTokens: false,
