@@ -10,6 +10,8 @@ export const CORE_EXPORTS = [
 	'InvalidResponseError',
 	'LockTimeoutError',
 	'OAuthError',
+	'RefreshFailedError',
+	'RevocationError',
 	'SignedOutError',
 	'StorageError',
 	'TokenBatonError',
@@ -97,12 +99,12 @@ try {
 
 /** A browser app for esbuild: both entry points, no ky installed. */
 /** The public error classes; a minified bundle must not rename what `error.name` says. */
-export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError'];
+export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError', 'RefreshFailedError', 'RevocationError'];
 
 /** Prints the `name` of an instance of each error class, in ERROR_CLASS_NAMES's order. */
 export const ERROR_NAMES_SCRIPT = `import * as baton from 'token-baton';
 const errors = [
-	new baton.TokenBatonError('ERR_X', 'x'),
+	new baton.TokenBatonError('ERR_SIGNED_OUT', 'x'),
 	new baton.SignedOutError(),
 	new baton.OAuthError('invalid_grant'),
 	new baton.TransientRefreshError('network', 'x'),
@@ -110,6 +112,8 @@ const errors = [
 	new baton.LockTimeoutError('lock', 1),
 	new baton.InvalidOptionError('name', 'x'),
 	new baton.StorageError('corrupt'),
+	new baton.RefreshFailedError({cause: new TypeError('x')}),
+	new baton.RevocationError({status: 500}),
 ];
 console.log(JSON.stringify(errors.map((error) => error.name)));
 `;
@@ -136,12 +140,15 @@ export const TYPE_CONSUMER = `import {
 	InvalidResponseError,
 	LockTimeoutError,
 	OAuthError,
+	RefreshFailedError,
+	RevocationError,
 	SignedOutError,
 	StorageError,
 	TokenBatonError,
 	TokenManager,
 	TransientRefreshError,
 	type AuthState,
+	type ErrorCode,
 	type Listener,
 	type RefreshContext,
 	type RefreshFunction,
@@ -200,7 +207,12 @@ function describeError(error: unknown): string {
 	}
 	if (error instanceof InvalidOptionError) return error.option;
 	if (error instanceof InvalidResponseError || error instanceof LockTimeoutError) return error.message;
-	if (error instanceof TokenBatonError) return error.code;
+	if (error instanceof RefreshFailedError) return String(error.cause);
+	if (error instanceof RevocationError) return String(error.status);
+	if (error instanceof TokenBatonError) {
+		const code: ErrorCode = error.code;
+		return code;
+	}
 	return 'unknown';
 }
 
@@ -208,7 +220,7 @@ async function use(): Promise<string> {
 	await auth.ready;
 	try {
 		const token: string = await auth.getAccessToken();
-		const again: string = await auth.getAccessToken({rejectedToken: token});
+		const again: string = await auth.getAccessToken({rejectedToken: token, signal: AbortSignal.timeout(1000)});
 		const response: Response = await auth.fetch('https://api.example.com/me', {headers: {accept: 'application/json'}});
 		const allowed: boolean = auth.isAllowedUrl(new URL('https://api.example.com/me'));
 		return again + String(response.status) + String(allowed);
@@ -230,12 +242,14 @@ const hook: KyHook<void> = async () => undefined;
 
 // @ts-expect-error clientId is a string
 createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 42});
+// @ts-expect-error an error's code is one of the stable codes
+const wrongCode: ErrorCode = 'ERR_NOT_A_CODE';
 // @ts-expect-error there is no such event
 auth.on('no-such-event', () => undefined);
 // @ts-expect-error a ky instance has extend() and retry()
 withAuth(auth, {});
 
-export {api, eventName, hook, off, retryCode, session, state, use};
+export {api, eventName, hook, off, retryCode, session, state, use, wrongCode};
 `;
 
 /** A consumer of the core alone: it must type-check with ky absent and token-baton/ky unused. */
