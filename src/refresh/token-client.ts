@@ -1,5 +1,5 @@
-// What a tab needs only once it talks to the token endpoint, loaded with one import()
-// (load-token-client.ts; DEVELOPERS.md, "What loads when").
+// The token client: one import() (load-token-client.ts) brings all of this; DEVELOPERS.md,
+// "What loads when", says why these belong together.
 export {refresh} from './refresh-flow.js';
 export {parseTokenResponse} from '../tokens/token-set.js';
 export {replaceRecord, holdRecord} from '../storage/idb-writes.js';

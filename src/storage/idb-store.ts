@@ -23,11 +23,7 @@ export type StoredRecord = {
 	data?: ArrayBuffer;
 };
 
-/**
- * What reads and writes records: record-codec.ts and idb-writes.ts, which come with the token
- * endpoint client (a tab reads a stored session only to restore or refresh it, and writes
- * only after a login or a refresh).
- */
+/** Loads what reads and writes records (record-codec.ts, idb-writes.ts); DEVELOPERS.md, "What loads when". */
 export type LoadRecords = () => Promise<Pick<typeof import('./record-codec.js'), 'decodeRecord' | 'rememberEnded'> & typeof import('./idb-writes.js')>;
 
 /** The IndexedDB database of one manager: `token-baton:<name>`, object store `session`. */
