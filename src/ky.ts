@@ -6,7 +6,6 @@
  */
 import type {TokenManager} from './core/token-manager.js';
 import {reportRejected, tokenForRequest, tokenForRetry} from './fetch/retry-policy.js';
-import {abortable} from './utils/abort.js';
 
 /** What `withAuth` needs from the token manager: a `TokenManager` fits, and so does a test double. */
 export type KyAuth = Pick<TokenManager, 'getAccessToken' | 'isAllowedUrl'>;
