@@ -9,6 +9,7 @@ import {askTabs} from '../tabs/ask-tabs.js';
 import {createRefreshLock} from '../tabs/refresh-lock.js';
 import type {TabExchange} from '../tabs/tab-exchange.js';
 import type {TokenSet} from '../tokens/token-set.js';
+import {MAX_RETRY_AFTER_MS} from './retry-after.js';
 import {revokeRefreshToken} from './revoke.js';
 import {requestTokens} from './token-request.js';
 
@@ -67,11 +68,13 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 	// Without shared storage, the tab that refreshed last is the only witness of the newest
 	// generation, and its broadcast may still be on its way: ask, and wait for it.
 	if (!repository.store.persistent && await askTabs(exchange, fresh) || signal.aborted) return;
-	// Another tab's server asked to wait (Retry-After): so does this one.
-	if (stored.holdUntil !== undefined && Date.now() < stored.holdUntil) {
-		const held = new TransientRefreshError('rate-limited', 'refresh held by Retry-After');
-		held.retryAt = stored.holdUntil;
-		throw held;
+	// Another tab's server asked to wait (Retry-After): so does this one. A hold further ahead
+	// than any Retry-After is honoured was not written by a tab: it is ignored.
+	const held = (stored.holdUntil ?? 0) - Date.now();
+	if (held > 0 && held <= MAX_RETRY_AFTER_MS) {
+		const error = new TransientRefreshError('rate-limited', 'refresh held by Retry-After');
+		error.retryAt = stored.holdUntil;
+		throw error;
 	}
 
 	let tokens: TokenSet;

@@ -1,6 +1,6 @@
 // A server asking for more than this is treated as asking for this much: a broken or
 // hostile header must not freeze refreshing for days while the session silently expires.
-const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /** RFC 9110 §10.2.3 `Retry-After` (delay-seconds or HTTP-date) as milliseconds from `now`. */
 export function parseRetryAfter(header: string | null, now: number): number | undefined {

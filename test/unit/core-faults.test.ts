@@ -283,3 +283,15 @@ describe('9. legal token responses are accepted', () => {
 		expect(await storedRecord()).toMatchObject({n: 1});
 	});
 });
+
+describe('7b. a stored hold nobody could have written is ignored', () => {
+	test('a hold a day ahead (hostile or corrupt) does not stop refreshing', async () => {
+		const auth = makeManager({encryptStorage: false});
+		await auth.setTokens(server().login({expires_in: 0}));
+		const store = createStore('token-baton:default', 'session');
+		const record = await get<Record<string, unknown>>('session', store);
+		const {set} = await import('idb-keyval');
+		await set('session', {...record, holdUntil: Date.now() + 86_400_000}, store);
+		await expect(auth.getAccessToken()).resolves.toBe('at-2');
+	});
+});
