@@ -285,7 +285,7 @@ describe('9. legal token responses are accepted', () => {
 });
 
 describe('7b. a stored hold nobody could have written is ignored', () => {
-	test('a hold a day ahead (hostile or corrupt) does not stop refreshing', async () => {
+	test('(guard) a hold a day ahead (hostile or corrupt) does not stop refreshing', async () => {
 		const auth = makeManager({encryptStorage: false});
 		await auth.setTokens(server().login({expires_in: 0}));
 		const store = createStore('token-baton:default', 'session');
