@@ -399,7 +399,8 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		expect(server.apiStatuses.filter((status) => status === 401)).toEqual([]);
 	},
 	'tabs-open-close-during-refresh': async (c) => {
-		await c.begin({server: {refreshDelayMs: 3000}});
+		// Long enough for closing one tab and opening two on a loaded 2-core machine.
+		await c.begin({server: {refreshDelayMs: 6000}});
 		const {tabs, login} = await c.signIn(3);
 		const [a, b, closing] = tabs as [Tab, Tab, Tab];
 		const refreshing = c.token(a, login.access_token);

@@ -1,6 +1,6 @@
 import {createStore, get} from 'idb-keyval';
 import {delay, http, HttpResponse} from 'msw';
-import {describe, expect, test} from 'vitest';
+import {describe, expect, test, vi} from 'vitest';
 import {SignedOutError} from '../../src/index.js';
 import {settle} from '../helpers/clock.js';
 import {makeManager, next, record} from '../helpers/managers.js';
@@ -78,8 +78,7 @@ describe('logout', () => {
 			return HttpResponse.json({access_token: 'late-access', token_type: 'Bearer', expires_in: 3600, refresh_token: 'late-refresh'});
 		});
 		const pending = auth.getAccessToken().catch((error: unknown) => error);
-		await settle();
-		expect(server().refreshCalls).toHaveLength(1);
+		await vi.waitFor(() => expect(server().refreshCalls).toHaveLength(1));
 		await auth.logout();
 		// The caller is released at once, not when the server finally answers.
 		expect(await pending).toBeInstanceOf(SignedOutError);
