@@ -28,7 +28,6 @@ export function readCallback(url: string | URL, redirectUri: string): URL | unde
  * response can never be used a second time, whatever happens next.
  */
 export function takeCallbackFlow(response: URL, now: number): Flow {
-	sweepFlows(now);
 	const states = response.searchParams.getAll('state');
 	const state = states[0];
 	if (states.length !== 1 || !state) {
@@ -36,6 +35,8 @@ export function takeCallbackFlow(response: URL, now: number): Flow {
 	}
 
 	const taken = takeFlow(state, now);
+	// After taking this response's flow, so that an expired one is reported as expired.
+	sweepFlows(now);
 	if ('problem' in taken) {
 		throw new LoginError(
 			'unknown_flow',

@@ -38,7 +38,7 @@ export class OidcServer {
 	/** Seconds between this server's clock and the test's (the browser's). */
 	clockOffsetSeconds = 0;
 	#counter = 0;
-	readonly #codes = new Map<string, {challenge: string; redirectUri: string; nonce: string | undefined; used: boolean}>();
+	readonly #codes = new Map<string, {n: number; challenge: string; redirectUri: string; nonce: string | undefined; used: boolean}>();
 	readonly #overrides: Override[] = [];
 
 	/** The user signs in at `authorizationUrl`; returns where the server sends the browser back. */
@@ -58,8 +58,9 @@ export class OidcServer {
 			return callback.href;
 		}
 
-		const code = `code-${++this.#counter}`;
-		this.#codes.set(code, {challenge: q.get('code_challenge') ?? '', redirectUri: callback.href.split('?')[0] ?? '', nonce: q.get('nonce') ?? undefined, used: false});
+		const n = ++this.#counter;
+		const code = `code-${n}`;
+		this.#codes.set(code, {n, challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '', nonce: q.get('nonce') ?? undefined, used: false});
 		callback.searchParams.set('code', code);
 		return callback.href;
 	}
@@ -103,7 +104,7 @@ export class OidcServer {
 		entry.used = true;
 		if (params.get('redirect_uri') !== entry.redirectUri) return refuse('redirect_uri mismatch');
 		if (createHash('sha256').update(verifier).digest('base64url') !== entry.challenge) return refuse('PKCE verification failed');
-		const n = this.#counter;
+		const {n} = entry;
 		const now = Math.floor(Date.now() / 1000) + this.clockOffsetSeconds;
 		const claims: Record<string, unknown> = {iss: OP, aud: OP_CLIENT, sub: 'alice', iat: now, exp: now + 300, nonce: entry.nonce, ...this.idTokenClaims};
 		const body: Record<string, unknown> = {access_token: `at-${n}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${n}`, scope: 'openid offline_access'};
