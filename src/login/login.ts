@@ -6,13 +6,13 @@
 import type {AuthorizationServer} from 'oauth4webapi';
 import type {TokenManager} from '../core/token-manager.js';
 import {InvalidOptionError} from '../errors/invalid-option-error.js';
+import {LoginError} from '../errors/login-error.js';
 import {createAuthorizationRequest} from './authorization-request.js';
 import {checkCallback, cleanAddressBar, readCallback, takeCallbackFlow} from './callback.js';
 import {exchangeCode, type DpopProofSource} from './code-exchange.js';
 import {endSessionUrl} from './end-session.js';
-import {saveFlow, sweepFlows} from './flow-store.js';
+import {saveFlow, sweepFlows, type Flow} from './flow-store.js';
 import {checkParams, resolveLoginOptions, type AuthorizationParams, type LoginOptions, type ResolvedLoginOptions} from './options.js';
-import {LoginError} from '../errors/login-error.js';
 import {loadMetadata} from './server-metadata.js';
 
 /** What the login needs from the token manager: a `TokenManager` fits, and so does a wrapper of one. */
@@ -92,7 +92,7 @@ export class Login {
 		const current = url ?? (typeof location === 'undefined' ? undefined : location.href);
 		const response = current === undefined ? undefined : readCallback(current, this.#options.redirectUri);
 		if (!response) return undefined;
-		let flow;
+		let flow: Flow;
 		try {
 			flow = takeCallbackFlow(response, Date.now());
 		} finally {
