@@ -49,13 +49,18 @@ export function takeCallbackFlow(response: URL, now: number): Flow {
 	return taken.flow;
 }
 
+/** The address of `response` without the response parameters. */
+export function withoutResponseParams(response: URL): string {
+	const clean = new URL(response.href);
+	for (const name of RESPONSE_PARAMS) clean.searchParams.delete(name);
+	return clean.href;
+}
+
 /** Remove the response parameters from the address bar when `response` is the current page. */
 export function cleanAddressBar(response: URL): void {
 	if (typeof location === 'undefined' || typeof history === 'undefined' || location.href !== response.href) return;
-	const clean = new URL(response.href);
-	for (const name of RESPONSE_PARAMS) clean.searchParams.delete(name);
 	// history.state is kept: a router may keep its own data there.
-	history.replaceState(history.state, '', clean.href);
+	history.replaceState(history.state, '', withoutResponseParams(response));
 }
 
 /**

@@ -8,7 +8,7 @@ import type {TokenManager} from '../core/token-manager.js';
 import {InvalidOptionError} from '../errors/invalid-option-error.js';
 import {LoginError} from '../errors/login-error.js';
 import {createAuthorizationRequest} from './authorization-request.js';
-import {checkCallback, cleanAddressBar, readCallback, takeCallbackFlow} from './callback.js';
+import {checkCallback, cleanAddressBar, readCallback, takeCallbackFlow, withoutResponseParams} from './callback.js';
 import {exchangeCode, type DpopProofSource} from './code-exchange.js';
 import {endSessionUrl} from './end-session.js';
 import {saveFlow, sweepFlows, type Flow} from './flow-store.js';
@@ -53,6 +53,8 @@ export class Login {
 	readonly #auth: LoginAuth;
 	readonly #options: ResolvedLoginOptions;
 	#metadata: Promise<AuthorizationServer> | undefined;
+	/** The callback under way: the addresses it answers for (the response's, and the cleaned one). */
+	#pending: {urls: string[]; result: Promise<CallbackResult>} | undefined;
 
 	/** Prefer `createLogin(auth, options)`; this is the same. */
 	constructor(auth: LoginAuth, options: LoginOptions) {
@@ -87,11 +89,28 @@ export class Login {
 	 * checked (`state`, RFC 9207 `iss`, the server's `error`), the code exchanged once, the ID
 	 * token's claims checked, and the token response handed to `auth.setTokens`: every tab signs
 	 * in. Resolves with the login's `returnTo`; rejects with a `LoginError`.
+	 *
+	 * Called again while that is under way, for the same response or for the cleaned address
+	 * (React's StrictMode runs effects twice), it returns the same promise.
 	 */
-	async handleCallback(url?: string | URL): Promise<CallbackResult | undefined> {
+	handleCallback(url?: string | URL): Promise<CallbackResult | undefined> {
 		const current = url ?? (typeof location === 'undefined' ? undefined : location.href);
-		const response = current === undefined ? undefined : readCallback(current, this.#options.redirectUri);
-		if (!response) return undefined;
+		const href = current === undefined ? undefined : new URL(current, typeof location === 'undefined' ? undefined : location.href).href;
+		const pending = this.#pending;
+		if (href !== undefined && pending?.urls.includes(href)) return pending.result;
+		const response = href === undefined ? undefined : readCallback(href, this.#options.redirectUri);
+		if (!response) return Promise.resolve(undefined);
+		const result = this.#complete(response);
+		const settled = () => {
+			if (this.#pending?.result === result) this.#pending = undefined;
+		};
+		result.then(settled, settled);
+		this.#pending = {urls: [response.href, withoutResponseParams(response)], result};
+		return result;
+	}
+
+	async #complete(response: URL): Promise<CallbackResult> {
+		// Before the first await: the flow is taken and the address bar cleaned during the call itself.
 		let flow: Flow;
 		try {
 			flow = takeCallbackFlow(response, Date.now());

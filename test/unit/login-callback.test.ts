@@ -128,12 +128,18 @@ describe('handleCallback: failures are LoginErrors with a stable code', () => {
 		expect(server().exchanges).toHaveLength(1);
 	});
 
-	test('unknown_flow: the same URL handled twice at once exchanges it once', async () => {
+	test('called again while the callback is under way (React StrictMode runs effects twice): the same result, one exchange', async () => {
 		const login = makeLogin(makeOidcManager());
-		const callback = await startLogin(login);
-		const results = await Promise.allSettled([login.handleCallback(callback), login.handleCallback(callback)]);
-		expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+		setPageUrl(await startLogin(login));
+		const first = login.handleCallback();
+		// The address bar is already clean: the second call asks about the cleaned page.
+		expect(location.href).toBe(REDIRECT_URI);
+		const second = login.handleCallback();
+		expect(second).toBe(first);
+		await expect(second).resolves.toEqual({returnTo: '/orders?page=2'});
 		expect(server().exchanges).toHaveLength(1);
+		// Once it is over, the page is just the page.
+		await expect(login.handleCallback()).resolves.toBeUndefined();
 	});
 
 	test('unknown_flow: a flow older than 10 minutes is refused and removed; a younger one completes', async () => {
