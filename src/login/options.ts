@@ -33,7 +33,14 @@ export type LoginOptions = {
 	 * The server's endpoints, for servers without a metadata document: then nothing is
 	 * discovered. `endSession` is the RP-initiated logout endpoint, when there is one.
 	 */
-	endpoints?: {authorization: string; token: string; endSession?: string};
+	endpoints?: {
+		/** The authorization endpoint, where `redirect()` sends the browser. */
+		authorization: string;
+		/** The token endpoint, where the code is exchanged. */
+		token: string;
+		/** The end-session endpoint of RP-initiated logout, when the server has one. */
+		endSession?: string;
+	};
 	/**
 	 * Allow plain `http:` to an issuer or endpoint other than `localhost` / `127.0.0.1`. Codes
 	 * and tokens then cross the network unencrypted, readable and changeable by anyone on the
