@@ -1,14 +1,26 @@
-import {defineConfig} from 'tsup';
+import {defineConfig, type Options} from 'tsup';
 
-export default defineConfig({
-	// `ky` is its own entry so that the core never loads it; it imports only types from ky.
-	entry: {index: 'src/index.ts', ky: 'src/ky.ts'},
-	format: ['esm', 'cjs'],
+const shared: Options = {
+	// `ky` and `login` are entries of their own so that the core never loads them; ky.ts imports only types from ky.
+	entry: {index: 'src/index.ts', ky: 'src/ky.ts', login: 'src/login.ts'},
 	dts: true,
-	clean: true,
 	// Keeps the fallbacks (lease lock, localStorage channel) out of the entry chunk: they are imported only where needed.
 	splitting: true,
 	target: 'es2022',
 	platform: 'browser',
 	sourcemap: false,
-});
+};
+
+export default defineConfig([
+	// ESM: oauth4webapi stays an import, so that an app's bundler dedupes and tree-shakes it.
+	// No `clean`: the two builds run at once and would delete each other's files; `npm run build` empties dist/ first.
+	{...shared, format: ['esm']},
+	{
+		...shared,
+		format: ['cjs'],
+		// oauth4webapi ships ESM only: the CommonJS build carries the parts login.cjs uses, so that
+		// require('token-baton/login') works without Node's require(esm) (Node 20 before 20.19).
+		noExternal: ['oauth4webapi'],
+		banner: {js: '/* token-baton (MIT). login.cjs includes parts of oauth4webapi, MIT License, Copyright (c) Filip Skokan. */'},
+	},
+]);

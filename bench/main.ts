@@ -12,7 +12,7 @@ import {cpus, release, totalmem, type as osType} from 'node:os';
 import {join} from 'node:path';
 import type {EnduranceResult, EnduranceSnapshot} from './endurance.js';
 import {hotPathAndFetch, startChromium, tabsRun, percentile, type Chromium, type FetchResult, type HotPathResult, type TabsRun} from './lib/chromium.js';
-import {measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
+import {LOGIN_BUDGET, measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
 import {formatBytes, formatKiB, formatNumber, formatSpread, median, spread, table, type Spread} from './lib/stats.js';
 
 const root = process.argv[2] ?? process.cwd();
@@ -102,6 +102,10 @@ function sizeSection(entries: SizeEntry[]): string {
 		? `Budget (bench/size.ts \`SIZE_BUDGET\`; \`npm test\` fails above it, measuring the packed tarball in test/package/consumer.test.ts): start ≤ ${formatBytes(SIZE_BUDGET.startGzip)} B gzip, total ≤ ${formatBytes(SIZE_BUDGET.totalGzip)} B gzip. `
 			+ `This run: start ${formatBytes(own.start.gzip)} B (${own.start.gzip <= SIZE_BUDGET.startGzip ? 'within' : '**over**'}), total ${formatBytes(own.total.gzip)} B (${own.total.gzip <= SIZE_BUDGET.totalGzip ? 'within' : '**over**'}).`
 		: 'token-baton could not be bundled.';
+	const login = entries.find((entry) => entry.label === 'token-baton/login')?.size;
+	const loginBudget = login
+		? ` token-baton/login, its own budget (bench/size.ts \`LOGIN_BUDGET\`, checked the same way): ≤ ${formatBytes(LOGIN_BUDGET.gzip)} B gzip; this run ${formatBytes(login.total.gzip)} B (${login.total.gzip <= LOGIN_BUDGET.gzip ? 'within' : '**over**'}).`
+		: '';
 	const inputs = own
 		? `\n\ntoken-baton's largest inputs (bytes in the minified output, all chunks): ${own.inputs.slice(0, 8).map((input) => `\`${input.path.replace(/^.*node_modules\//, '')}\` ${formatBytes(input.bytes)}`).join(', ')}.`
 		: '';
@@ -117,7 +121,7 @@ gzip level 9, brotli default (quality 11). Sizes are deterministic, so each is m
 
 ${table(['import', 'versions', 'start min', 'start gzip', 'start brotli', 'total min', 'total gzip', 'total brotli', 'fallback gzip', 'note'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
-${budget}${inputs}
+${budget}${loginBudget}${inputs}
 
 The imports measured: ${entries.map((entry) => `${entry.label}: \`${entry.code.split('\n').filter((line) => line.startsWith('import')).join(' ')}\``).join('; ')}.`;
 }
@@ -316,6 +320,9 @@ function headline(sizes: SizeEntry[], hot: HotPathResult | undefined, fetch: Fet
 		const smallest = peers.sort((a, b) => a.size!.start.gzip - b.size!.start.gzip)[0];
 		lines.push(`- Size: token-baton loads ${formatKiB(own.start.gzip)} gzip at start (${formatKiB(own.total.gzip)} with lazy fallbacks)${smallest ? `; the smallest peer measured, ${smallest.label}, ${formatKiB(smallest.size!.start.gzip)}` : ''}.`);
 	}
+
+	const login = sizes.find((entry) => entry.label === 'token-baton/login')?.size;
+	if (login) lines.push(`- Login: token-baton/login loads ${formatKiB(login.total.gzip)} gzip on the login and callback pages, oauth4webapi included (the core's start size is unchanged by it).`);
 
 	if (hot) {
 		const baseline = hot.runs.map((run) => run['await-constant']?.nsPerOp ?? Number.NaN);

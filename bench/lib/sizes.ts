@@ -6,7 +6,7 @@
  */
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {measureBundle, SIZE_BUDGET, type BundleSize} from '../size.js';
+import {LOGIN_BUDGET, measureBundle, SIZE_BUDGET, type BundleSize} from '../size.js';
 
 export type SizeEntry = {
 	label: string;
@@ -43,6 +43,20 @@ const SUBJECTS: Subject[] = [
 		packages: ['idb-keyval'],
 		external: ['ky'],
 		note: 'ky external',
+	},
+	{
+		label: 'token-baton/login',
+		code: "import {createLogin} from './dist/login.js';\nglobalThis.__bench = createLogin;",
+		resolveDir: 'root',
+		packages: ['oauth4webapi'],
+		note: 'createLogin alone, oauth4webapi included; an app loads it on its login and callback pages',
+	},
+	{
+		label: 'token-baton + token-baton/login',
+		code: "import {createTokenManager} from './dist/index.js';\nimport {createLogin} from './dist/login.js';\nglobalThis.__bench = [createTokenManager, createLogin];",
+		resolveDir: 'root',
+		packages: ['idb-keyval', 'oauth4webapi'],
+		note: 'a callback page that imports both',
 	},
 	{label: '@auth0/auth0-spa-js', code: "import {Auth0Client} from '@auth0/auth0-spa-js';\nglobalThis.__bench = Auth0Client;", resolveDir: 'bench', packages: ['@auth0/auth0-spa-js']},
 	{label: 'oidc-client-ts', code: "import {UserManager} from 'oidc-client-ts';\nglobalThis.__bench = UserManager;", resolveDir: 'bench', packages: ['oidc-client-ts']},
@@ -108,4 +122,4 @@ export async function measureSizes(root: string): Promise<SizeEntry[]> {
 	return entries;
 }
 
-export {SIZE_BUDGET};
+export {LOGIN_BUDGET, SIZE_BUDGET};

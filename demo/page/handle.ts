@@ -5,10 +5,14 @@
  * can read what the page saw. It never holds an access token itself.
  */
 import type {TokenManager, TokenManagerEventName} from '../../src/index.js';
+import type {Login} from '../../src/login.js';
 
 /** What the server injects into index.html (see demo/server/index.mjs). */
 export type DemoConfig = {
 	issuer: string;
+	/** The token manager needs these before any login; the login discovers the rest from `issuer`. */
+	tokenEndpoint: string;
+	revocationEndpoint: string;
 	clientId: string;
 	apiOrigin: string;
 	/** The API's resource indicator (RFC 8707): the `aud` of its access tokens. */
@@ -50,8 +54,15 @@ export type ApiOutcome =
 
 export type ReplayOutcome = {status: number; error?: string};
 
+/** How this page load's `login.handleCallback()` ended, when the URL was an authorization response. */
+export type LoginOutcome = {ok: true; returnTo: string} | {ok: false; errorName: string; code: string | undefined};
+
 export type DemoHandle = {
 	auth: TokenManager;
+	/** `token-baton/login` for the demo's client: `login.redirect({params: {prompt: 'none'}})` and the like. */
+	login: Login;
+	/** Set once this page load's callback was handled; undefined when the page was no callback. */
+	loginOutcome: LoginOutcome | undefined;
 	/** True once the page finished starting (and, after a login redirect, the code exchange). */
 	initialized: boolean;
 	log: LogEntry[];

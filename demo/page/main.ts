@@ -1,16 +1,16 @@
 /**
- * The demo single-page app. Login is the authorization code flow with PKCE (login.ts);
- * after that everything goes through token-baton: the session, the refresh schedule, the
- * other tabs, API calls (ky with `withAuth`, and `auth.fetch` beside it) and logout.
+ * The demo single-page app. Everything goes through token-baton: the login (the authorization
+ * code flow with PKCE, `token-baton/login`), the session, the refresh schedule, the other tabs,
+ * API calls (ky with `withAuth`, and `auth.fetch` beside it) and logout.
  *
- * In an app the imports read `from 'token-baton'` and `from 'token-baton/ky'`; the demo
- * bundles the SDK's source directly.
+ * In an app the imports read `from 'token-baton'`, `'token-baton/ky'` and `'token-baton/login'`;
+ * the demo bundles the SDK's source directly.
  */
 import ky, {HTTPError} from 'ky';
 import {createTokenManager, TokenBatonError} from '../../src/index.js';
 import {withAuth} from '../../src/ky.js';
+import {createLogin, LoginError, type LoginAuth} from '../../src/login.js';
 import type {ApiOutcome, DemoConfig, DemoHandle, LogEntry, LogKind, RecordedEvent, ReplayOutcome} from './handle.js';
-import {beginLogin, completeLogin, discover, isRecord, readCallback, type ServerMetadata} from './login.js';
 
 const MAX_LOG_LINES = 300;
 
@@ -27,6 +27,8 @@ function readConfig(): DemoConfig {
 	const leeway = parsed.refreshLeewaySeconds;
 	return {
 		issuer: text('issuer'),
+		tokenEndpoint: text('tokenEndpoint'),
+		revocationEndpoint: text('revocationEndpoint'),
 		clientId: text('clientId'),
 		apiOrigin: text('apiOrigin'),
 		resource: text('resource'),
@@ -104,22 +106,9 @@ async function main(): Promise<void> {
 	byId('issuer').textContent = config.issuer;
 	byId('api-origin').textContent = config.apiOrigin;
 
-	// An authorization response in the URL: take it and clean the address bar at once.
-	const callback = readCallback();
-	if (callback) history.replaceState(null, '', '/');
-
-	let metadata: ServerMetadata;
-	try {
-		metadata = await discover(config.issuer);
-	} catch (error) {
-		setState('error');
-		log('error', `Cannot reach the authorization server: ${describe(error)}. Is \`npm run demo\` still running?`);
-		return;
-	}
-
 	const auth = createTokenManager({
-		tokenEndpoint: metadata.token_endpoint,
-		revocationEndpoint: metadata.revocation_endpoint,
+		tokenEndpoint: config.tokenEndpoint,
+		revocationEndpoint: config.revocationEndpoint,
 		clientId: config.clientId,
 		apiOrigins: [config.apiOrigin],
 		refreshLeewaySeconds: config.refreshLeewaySeconds,
@@ -132,6 +121,30 @@ async function main(): Promise<void> {
 	// For the "stolen refresh token" button only: the refresh token of this tab's login
 	// response, kept in this page's memory. A real app never keeps one: token-baton owns it.
 	let capturedRefreshToken: string | undefined;
+	// What the login hands to the manager, seen on the way: an app passes `auth` itself.
+	const loginAuth: LoginAuth = {
+		setTokens: async (json) => {
+			if (isRecord(json) && typeof json.refresh_token === 'string') capturedRefreshToken = json.refresh_token;
+			return auth.setTokens(json);
+		},
+		logout: () => auth.logout(),
+	};
+	const login = createLogin(loginAuth, {
+		issuer: config.issuer,
+		clientId: config.clientId,
+		// The page itself is the redirect URI (registered as `${origin}/`).
+		redirectUri: `${location.origin}/`,
+		scope: config.scope,
+		// resource (RFC 8707): the access token is a JWT for this API. oidc-provider grants
+		// offline_access (so: a refresh token) only with prompt=consent.
+		params: {resource: config.resource, prompt: 'consent'},
+	});
+	// An authorization response in the URL is taken (and the address bar cleaned) at once; its
+	// outcome is read once the page is set up (caught here, so a failure is no unhandled rejection).
+	const callback = login.handleCallback().then(
+		(result) => ({result}),
+		(error: unknown) => ({error}),
+	);
 
 	const showFingerprint = () => {
 		// After the event, outside token-baton's own call stack.
@@ -236,7 +249,7 @@ async function main(): Promise<void> {
 		capturedRefreshToken = undefined;
 		render();
 		log('stolen-token', 'Replaying the refresh token from this tab’s login response, as an attacker who copied it would…');
-		const response = await fetch(metadata.token_endpoint, {
+		const response = await fetch(config.tokenEndpoint, {
 			method: 'POST',
 			headers: {'content-type': 'application/x-www-form-urlencoded'},
 			body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: stolen, client_id: config.clientId}),
@@ -263,6 +276,8 @@ async function main(): Promise<void> {
 
 	const handle: DemoHandle = {
 		auth,
+		login,
+		loginOutcome: undefined,
 		initialized: false,
 		log: logEntries,
 		events,
@@ -281,13 +296,13 @@ async function main(): Promise<void> {
 		});
 	};
 
-	button('login', () => beginLogin(metadata, config));
+	button('login', () => login.redirect({returnTo: '/'}));
 	button('call-ky', () => callApi('ky'));
 	button('call-fetch', () => callApi('fetch'));
 	button('open-tab', () => window.open('/', '_blank', 'noopener'));
 	button('logout', async () => {
-		log('login', 'Logging out: this tab, every other tab, then the refresh token is revoked at the server.');
-		await auth.logout();
+		log('login', 'Logging out: this tab and every other tab, the refresh token revoked, then the server\'s own session (RP-initiated logout).');
+		await login.logout({postLogoutRedirectUri: `${location.origin}/`});
 	});
 	button('steal', replayCapturedRefreshToken);
 	button('api-reject', async () => {
@@ -299,19 +314,19 @@ async function main(): Promise<void> {
 	setInterval(render, 250);
 
 	await auth.ready;
-	if (callback && 'error' in callback) {
-		log('error', `Login failed: ${callback.error}${callback.description ? ` (${callback.description})` : ''}`);
-	} else if (callback) {
-		try {
-			log('login', 'Back from the authorization server: exchanging the code (PKCE)…');
-			const json = await completeLogin(metadata, config, callback);
-			if (isRecord(json) && typeof json.refresh_token === 'string') capturedRefreshToken = json.refresh_token;
-			await auth.setTokens(json);
-		} catch (error) {
-			log('error', `Login failed: ${describe(error)}`);
+	const outcome = await callback;
+	try {
+		if ('error' in outcome) throw outcome.error;
+		const {result} = outcome;
+		if (result) {
+			handle.loginOutcome = {ok: true, returnTo: result.returnTo};
+			log('login', 'Back from the authorization server: the code was exchanged (PKCE) and every tab signed in.');
+		} else if (auth.state === 'signed-out') {
+			log('login', 'Signed out. Log in (any name and password) to start a session.');
 		}
-	} else if (auth.state === 'signed-out') {
-		log('login', 'Signed out. Log in (any name and password) to start a session.');
+	} catch (error) {
+		handle.loginOutcome = {ok: false, errorName: error instanceof Error ? error.name : typeof error, code: error instanceof LoginError ? error.code : undefined};
+		log('error', `Login failed: ${describe(error)}`);
 	}
 
 	render();
@@ -321,3 +336,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
 	log('error', `The demo failed to start: ${describe(error)}`);
 });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null;
+}

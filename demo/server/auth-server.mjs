@@ -75,6 +75,8 @@ export async function createAuthServer({issuer, pageOrigin, resource, settings})
 				grant_types: ['authorization_code', 'refresh_token'],
 				response_types: ['code'],
 				redirect_uris: [`${pageOrigin}/`],
+				// RP-initiated logout (token-baton/login's logout) comes back to the page.
+				post_logout_redirect_uris: [`${pageOrigin}/`],
 			},
 		],
 		scopes: ['openid', 'offline_access'],
@@ -102,6 +104,15 @@ export async function createAuthServer({issuer, pageOrigin, resource, settings})
 		},
 		features: {
 			devInteractions: {enabled: true},
+			// RP-initiated logout (token-baton/login's logout): the user confirms on this page. `form`
+			// is the provider's own form (with its CSRF token); the button submits it with logout=yes.
+			rpInitiatedLogout: {
+				enabled: true,
+				logoutSource: async (ctx, form) => {
+					ctx.type = 'html';
+					ctx.body = `<!doctype html><meta charset="utf-8"><title>Sign out</title><h1>Sign out of the demo's authorization server?</h1>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`;
+				},
+			},
 			revocation: {
 				enabled: true,
 				// A public client may revoke only its own tokens.

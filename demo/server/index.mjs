@@ -84,6 +84,8 @@ export async function startDemo(options = {}) {
 		const pageServer = await createPageServer({
 			config: () => ({
 				issuer,
+				tokenEndpoint: `${issuer}/token`,
+				revocationEndpoint: `${issuer}/token/revocation`,
 				clientId: CLIENT_ID,
 				apiOrigin: api.origin,
 				resource,

@@ -6,14 +6,14 @@ import {TokenBatonError} from './token-baton-error.js';
  * fields of the wrong type. Nothing stored changes.
  */
 export class InvalidResponseError extends TokenBatonError {
-	/** `ERR_INVALID_RESPONSE`. */
-	static override readonly code = 'ERR_INVALID_RESPONSE';
 	declare readonly code: 'ERR_INVALID_RESPONSE';
+	/** `'InvalidResponseError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'InvalidResponseError';
 	/** Always `'InvalidResponseError'`, also in minified bundles. */
-	override readonly name = 'InvalidResponseError';
+	declare readonly name: 'InvalidResponseError';
 
 	/** `cause` carries the underlying parse error, when there is one. */
 	constructor(message: string, options?: {cause?: unknown}) {
-		super(InvalidResponseError.code, message, options);
+		super('ERR_INVALID_RESPONSE', message, options);
 	}
 }

@@ -5,14 +5,14 @@ import {TokenBatonError} from './token-baton-error.js';
  * or something else holds the lock name). Nothing changed; the next call tries again.
  */
 export class LockTimeoutError extends TokenBatonError {
-	/** `ERR_LOCK_TIMEOUT`. */
-	static override readonly code = 'ERR_LOCK_TIMEOUT';
 	declare readonly code: 'ERR_LOCK_TIMEOUT';
+	/** `'LockTimeoutError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'LockTimeoutError';
 	/** Always `'LockTimeoutError'`, also in minified bundles. */
-	override readonly name = 'LockTimeoutError';
+	declare readonly name: 'LockTimeoutError';
 
 	/** The message names the lock and how long the wait lasted. */
 	constructor(lockName: string, timeoutMs: number) {
-		super(LockTimeoutError.code, `lock "${lockName}" not granted within ${timeoutMs} ms`);
+		super('ERR_LOCK_TIMEOUT', `lock "${lockName}" not granted within ${timeoutMs} ms`);
 	}
 }

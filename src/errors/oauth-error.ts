@@ -19,11 +19,11 @@ import {TokenBatonError} from './token-baton-error.js';
  * ```
  */
 export class OAuthError extends TokenBatonError {
-	/** `ERR_OAUTH`. */
-	static override readonly code = 'ERR_OAUTH';
 	declare readonly code: 'ERR_OAUTH';
+	/** `'OAuthError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'OAuthError';
 	/** Always `'OAuthError'`, also in minified bundles. */
-	override readonly name = 'OAuthError';
+	declare readonly name: 'OAuthError';
 
 	/** The OAuth `error` code, for example `invalid_grant`. */
 	readonly error: string;
@@ -37,7 +37,7 @@ export class OAuthError extends TokenBatonError {
 	 * @param options - The server's `error_description` and the HTTP status, when known.
 	 */
 	constructor(error: string, options: {description?: string; status?: number} = {}) {
-		super(OAuthError.code, `refresh refused: ${error}`);
+		super('ERR_OAUTH', `refresh refused: ${error}`);
 		this.error = error;
 		this.errorDescription = options.description;
 		this.status = options.status;

@@ -7,14 +7,14 @@ import {TokenBatonError} from './token-baton-error.js';
  * retry is scheduled; the next call that needs a token (or a 401) tries once more.
  */
 export class RefreshFailedError extends TokenBatonError {
-	/** `ERR_REFRESH_FAILED`. */
-	static override readonly code = 'ERR_REFRESH_FAILED';
 	declare readonly code: 'ERR_REFRESH_FAILED';
+	/** `'RefreshFailedError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'RefreshFailedError';
 	/** Always `'RefreshFailedError'`, also in minified bundles. */
-	override readonly name = 'RefreshFailedError';
+	declare readonly name: 'RefreshFailedError';
 
 	/** `cause` is the error the refresh threw. */
 	constructor(options: {cause: unknown}) {
-		super(RefreshFailedError.code, 'refresh failed unexpectedly', options);
+		super('ERR_REFRESH_FAILED', 'refresh failed unexpectedly', options);
 	}
 }

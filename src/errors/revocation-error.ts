@@ -6,18 +6,18 @@ import {TokenBatonError} from './token-baton-error.js';
  * session has ended anyway.
  */
 export class RevocationError extends TokenBatonError {
-	/** `ERR_REVOCATION`. */
-	static override readonly code = 'ERR_REVOCATION';
 	declare readonly code: 'ERR_REVOCATION';
+	/** `'RevocationError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'RevocationError';
 	/** Always `'RevocationError'`, also in minified bundles. */
-	override readonly name = 'RevocationError';
+	declare readonly name: 'RevocationError';
 
 	/** HTTP status of the revocation endpoint's answer, when there was one. */
 	readonly status: number | undefined;
 
 	/** `status` when the endpoint answered, `cause` when the request itself failed. */
 	constructor(options: {status?: number; cause?: unknown}) {
-		super(RevocationError.code, `revocation failed${options.status ? `: HTTP ${options.status}` : ''}`, {cause: options.cause});
+		super('ERR_REVOCATION', `revocation failed${options.status ? `: HTTP ${options.status}` : ''}`, {cause: options.cause});
 		this.status = options.status;
 	}
 }

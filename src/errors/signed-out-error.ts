@@ -2,14 +2,14 @@ import {TokenBatonError} from './token-baton-error.js';
 
 /** There is no session: nobody signed in, or the session ended (logout, revoked refresh token…). */
 export class SignedOutError extends TokenBatonError {
-	/** `ERR_SIGNED_OUT`. */
-	static override readonly code = 'ERR_SIGNED_OUT';
 	declare readonly code: 'ERR_SIGNED_OUT';
+	/** `'SignedOutError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'SignedOutError';
 	/** Always `'SignedOutError'`, also in minified bundles. */
-	override readonly name = 'SignedOutError';
+	declare readonly name: 'SignedOutError';
 
 	/** Thrown by token-baton; apps rarely construct it, except in tests. */
 	constructor(message = 'signed out') {
-		super(SignedOutError.code, message);
+		super('ERR_SIGNED_OUT', message);
 	}
 }

@@ -13,18 +13,18 @@ export type StorageProblem = 'unavailable' | 'write-failed' | 'corrupt' | 'undec
  * `warning`; the manager falls back to memory or starts signed out, and never throws it.
  */
 export class StorageError extends TokenBatonError {
-	/** `ERR_STORAGE`. */
-	static override readonly code = 'ERR_STORAGE';
 	declare readonly code: 'ERR_STORAGE';
+	/** `'StorageError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'StorageError';
 	/** Always `'StorageError'`, also in minified bundles. */
-	override readonly name = 'StorageError';
+	declare readonly name: 'StorageError';
 
 	/** What went wrong. */
 	readonly problem: StorageProblem;
 
 	/** `cause` carries the IndexedDB or WebCrypto error behind it, when there is one. */
 	constructor(problem: StorageProblem, options?: {cause?: unknown}) {
-		super(StorageError.code, `stored session: ${problem}`, options);
+		super('ERR_STORAGE', `stored session: ${problem}`, options);
 		this.problem = problem;
 	}
 }

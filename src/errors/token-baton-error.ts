@@ -1,6 +1,9 @@
+import type {LoginErrorCode} from './login-error.js';
+
 /**
- * The stable `code` of every token-baton error, one per class. Branch on it (or on
- * `instanceof`), not on `message`.
+ * The stable `code` of every token-baton error: one per class of the core, and the login's
+ * codes (`LoginErrorCode`, which includes the authorization server's own `error`). Branch on
+ * it (or on `instanceof`), not on `message`.
  */
 export type ErrorCode =
 	| 'ERR_SIGNED_OUT'
@@ -11,7 +14,8 @@ export type ErrorCode =
 	| 'ERR_LOCK_TIMEOUT'
 	| 'ERR_INVALID_OPTION'
 	| 'ERR_STORAGE'
-	| 'ERR_REVOCATION';
+	| 'ERR_REVOCATION'
+	| LoginErrorCode;
 
 // Symbol.for: the same symbol in every copy of the package an app happens to load.
 const BRAND = Symbol.for('token-baton.error');
@@ -34,28 +38,30 @@ const BRAND = Symbol.for('token-baton.error');
  * ```
  */
 export class TokenBatonError extends Error {
-	/** The `code` of the class's instances; undefined on the base class, which matches them all. */
-	static readonly code: ErrorCode | undefined;
+	/**
+	 * Each subclass's name, spelled out: minifiers rename classes, so a name read from the class
+	 * would come out as a single letter in an app's production bundle. Every instance carries it
+	 * as its brand. Undefined on the base class, which matches every token-baton error.
+	 */
+	static readonly brand: string | undefined;
 
 	/** True for a token-baton error of this class, from this copy of the package or another one. */
 	static override [Symbol.hasInstance](value: unknown): boolean {
-		const code = (value as {[BRAND]?: ErrorCode} | null)?.[BRAND];
-		return code !== undefined && (this.code ?? code) === code;
+		const brand = (value as {[BRAND]?: string} | null)?.[BRAND];
+		return brand !== undefined && (this.brand ?? brand) === brand;
 	}
 
 	/** Stable identifier of the error class: see {@link ErrorCode}. */
 	readonly code: ErrorCode;
 
-	/**
-	 * The class name. Every subclass spells out its own: minifiers rename classes, so a name
-	 * read from the class would come out as a single letter in an app's production bundle.
-	 */
-	override name = 'TokenBatonError';
+	/** The class name (the subclass's `brand`), also in minified bundles. */
+	override name: string;
 
-	/** For subclasses: `code` is the class's stable identifier; set `name` to the subclass's name. */
+	/** For subclasses: `code` is the stable identifier; the name comes from the subclass's static `brand`. */
 	constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
 		super(message, options);
 		this.code = code;
-		(this as {[BRAND]?: string})[BRAND] = code;
+		this.name = (new.target as typeof TokenBatonError).brand ?? 'TokenBatonError';
+		(this as {[BRAND]?: string})[BRAND] = this.name;
 	}
 }

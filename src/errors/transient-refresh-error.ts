@@ -12,11 +12,11 @@ export type TransientReason = 'network' | 'timeout' | 'server' | 'rate-limited';
  * rejects with this once the current access token has expired.
  */
 export class TransientRefreshError extends TokenBatonError {
-	/** `ERR_REFRESH_TRANSIENT`. */
-	static override readonly code = 'ERR_REFRESH_TRANSIENT';
 	declare readonly code: 'ERR_REFRESH_TRANSIENT';
+	/** `'TransientRefreshError'`: its name, spelled out (minifiers rename classes), and what `instanceof` checks. */
+	static override readonly brand = 'TransientRefreshError';
 	/** Always `'TransientRefreshError'`, also in minified bundles. */
-	override readonly name = 'TransientRefreshError';
+	declare readonly name: 'TransientRefreshError';
 
 	/** What kind of failure it was. */
 	readonly reason: TransientReason;
@@ -27,7 +27,7 @@ export class TransientRefreshError extends TokenBatonError {
 
 	/** `status` is the HTTP status when there was a response; `cause` the network or timeout error. */
 	constructor(reason: TransientReason, message: string, options: {status?: number; cause?: unknown} = {}) {
-		super(TransientRefreshError.code, message, {cause: options.cause});
+		super('ERR_REFRESH_TRANSIENT', message, {cause: options.cause});
 		this.reason = reason;
 		this.status = options.status;
 	}

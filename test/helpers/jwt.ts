@@ -1,5 +1,5 @@
-/** An unsigned JWT with these claims: token-baton reads `exp`/`iat` without verifying. */
-export function jwt(claims: Record<string, unknown>): string {
+/** An unsigned JWT with these claims (`alg` in its header, `none` by default): token-baton reads claims without verifying. */
+export function jwt(claims: Record<string, unknown>, alg = 'none'): string {
 	const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-	return `${encode({alg: 'none', typ: 'JWT'})}.${encode(claims)}.sig`;
+	return `${encode({alg, typ: 'JWT'})}.${encode(claims)}.sig`;
 }

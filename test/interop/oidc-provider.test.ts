@@ -5,203 +5,24 @@
  * the demo's own (demo/server, demo/page), so the demo and these tests cannot drift apart.
  * Several pages of one browser context are the tabs of one user. See test/interop/README.md.
  */
-import {createHash} from 'node:crypto';
 import {mkdir, readFile, stat} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {Browser, BrowserContext, Page} from 'playwright-core';
-import {afterAll, afterEach, beforeAll, expect, test} from 'vitest';
-import type {ApiOutcome, RecordedEvent} from '../../demo/page/handle.js';
-import {startDemo, type DemoServer, type DemoSettings, type TokenRequestRecord} from '../../demo/server/index.mjs';
-import {launchChromium} from '../e2e/harness/browser.js';
+import {beforeAll, expect, test} from 'vitest';
+import type {DemoServer, TokenRequestRecord} from '../../demo/server/index.mjs';
+import {fingerprint, refreshGrants as grantsIn, until, useInterop, type DemoTab} from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOT_DIR = join(root, 'test-results', 'interop');
 
+const interop = useInterop();
 let demo: DemoServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
-let tabs: DemoTab[] = [];
-
-beforeAll(async () => {
-	[demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+beforeAll(() => {
+	demo = interop.demo;
 });
 
-afterAll(async () => {
-	await browser?.close();
-	await demo?.close();
-});
-
-afterEach(async () => {
-	const errors = tabs.flatMap((tab) => tab.errors);
-	// Against a healthy server nothing here should produce an SDK warning or a failed refresh.
-	for (const tab of tabs) {
-		if (tab.page.isClosed()) continue;
-		const events = await tab.page.evaluate(() => window.tokenBatonDemo?.events ?? []).catch(() => []);
-		for (const event of events) {
-			if (event.name === 'warning' || event.name === 'error') errors.push(`${tab.label}: ${event.name} ${event.code ?? event.errorCode ?? ''}`);
-		}
-	}
-
-	await context?.close();
-	context = undefined;
-	tabs = [];
-	// An uncaught error or unhandled rejection in any tab fails the test that caused it.
-	expect(errors).toEqual([]);
-});
-
-/** One tab of the demo page, driven through its buttons, the login forms and `window.tokenBatonDemo`. */
-class DemoTab {
-	readonly errors: string[] = [];
-
-	constructor(readonly page: Page, readonly label: string) {
-		page.on('pageerror', (error) => this.errors.push(`${label}: ${error.name}: ${error.message}`));
-	}
-
-	/** Wait until the page finished starting (after a login redirect: the code exchange too). */
-	async initialized(): Promise<void> {
-		await this.page.waitForFunction(() => window.tokenBatonDemo?.initialized === true, null, {timeout: 15_000});
-	}
-
-	async state(): Promise<string> {
-		return this.page.evaluate(() => window.tokenBatonDemo?.auth.state ?? 'no page');
-	}
-
-	/** The state as the page shows it. */
-	async shownState(): Promise<string> {
-		return (await this.page.textContent('#state')) ?? '';
-	}
-
-	async events(): Promise<RecordedEvent[]> {
-		return this.page.evaluate(() => window.tokenBatonDemo?.events ?? []);
-	}
-
-	async fingerprint(): Promise<string | undefined> {
-		return this.page.evaluate(() => window.tokenBatonDemo?.tokenFingerprint);
-	}
-
-	async callApi(via: 'ky' | 'fetch'): Promise<ApiOutcome> {
-		return this.page.evaluate(async (how) => {
-			const handle = window.tokenBatonDemo;
-			if (!handle) throw new Error('demo page not started');
-			return handle.callApi(how);
-		}, via);
-	}
-
-	/** getAccessToken() as the app sees it: the error's name, or 'ok'. Never returns the token. */
-	async tokenCall(): Promise<string> {
-		return this.page.evaluate(async () => {
-			const handle = window.tokenBatonDemo;
-			if (!handle) throw new Error('demo page not started');
-			try {
-				await handle.auth.getAccessToken();
-				return 'ok';
-			} catch (error) {
-				return error instanceof Error ? error.name : String(error);
-			}
-		});
-	}
-
-	async waitForState(state: string, timeout = 10_000): Promise<void> {
-		await this.page.waitForFunction((wanted) => window.tokenBatonDemo?.auth.state === wanted, state, {timeout});
-	}
-
-	/** Log in through the demo's button and oidc-provider's development login and consent forms. */
-	async login(user = 'alice'): Promise<void> {
-		await this.page.click('#login');
-		await this.page.waitForURL((url) => url.origin === demo.issuer && url.pathname.startsWith('/interaction/'));
-		await this.page.fill('input[name="login"]', user);
-		await this.page.fill('input[name="password"]', 'any password');
-		await this.page.click('button[type="submit"]');
-		// Consent: the request had prompt=consent, which is what lets offline_access through.
-		await this.page.waitForSelector('input[name="prompt"][value="consent"]', {state: 'attached'});
-		await this.page.click('button[type="submit"]');
-		await this.page.waitForURL((url) => url.origin === demo.pageOrigin);
-		await this.initialized();
-		await this.waitForState('signed-in');
-	}
-}
-
-/** A fresh profile (empty IndexedDB, no locks, no channels) with the given server settings. */
-async function newProfile(settings: Partial<DemoSettings>, options: {slowChannel?: boolean} = {}): Promise<void> {
-	Object.assign(demo.settings, {accessTokenTtl: 60, refreshLeewaySeconds: 10}, settings);
-	demo.clearRecords();
-	context = await browser.newContext();
-	// Closed network: only the demo's servers. (oidc-provider's login page imports a web font.)
-	await context.route(
-		(url) => url.hostname !== '127.0.0.1',
-		(route) => route.abort(),
-	);
-	if (options.slowChannel) await context.addInitScript(slowChannelScript);
-}
-
-/**
- * Runs in every page before its own scripts: BroadcastChannel messages reach `onmessage`
- * handlers `window.tbChannelDelayMs` later (0 until a test sets it). Nothing orders a channel
- * message against a Web Lock grant in another tab; this makes the message lose that race
- * every time, as a busy or throttled tab sometimes does.
- */
-function slowChannelScript(): void {
-	const descriptor = Object.getOwnPropertyDescriptor(BroadcastChannel.prototype, 'onmessage');
-	const get = descriptor?.get;
-	const set = descriptor?.set;
-	if (!get || !set) return;
-	Object.defineProperty(BroadcastChannel.prototype, 'onmessage', {
-		configurable: true,
-		enumerable: true,
-		get,
-		set(this: BroadcastChannel, handler: unknown) {
-			if (typeof handler !== 'function') {
-				set.call(this, handler);
-				return;
-			}
-
-			set.call(this, (event: MessageEvent) => {
-				const delay = Number(Reflect.get(window, 'tbChannelDelayMs') ?? 0);
-				if (delay > 0) setTimeout(() => handler.call(this, event), delay);
-				else handler.call(this, event);
-			});
-		},
-	});
-}
-
-async function openTab(): Promise<DemoTab> {
-	if (!context) throw new Error('newProfile() first');
-	const tab = new DemoTab(await context.newPage(), `tab${tabs.length}`);
-	tabs.push(tab);
-	await tab.page.goto(demo.pageUrl);
-	await tab.initialized();
-	return tab;
-}
-
-/** Log in in a first tab, then open `others` more tabs that find the session (IndexedDB + channel). */
-async function signedInTabs(count: number): Promise<DemoTab[]> {
-	const first = await openTab();
-	expect(await first.state()).toBe('signed-out');
-	await first.login();
-	for (let i = 1; i < count; i++) {
-		const tab = await openTab();
-		await tab.waitForState('signed-in');
-	}
-
-	return tabs;
-}
-
-function refreshGrants(records: readonly TokenRequestRecord[] = demo.tokenRequests): TokenRequestRecord[] {
-	return records.filter((record) => record.route === 'token' && record.grantType === 'refresh_token');
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
-
-function fingerprint(token: string): string {
-	return createHash('sha256').update(token).digest('hex').slice(0, 8);
-}
+const {newProfile, openTab, signedInTabs} = interop;
+const refreshGrants = (records: readonly TokenRequestRecord[] = demo.tokenRequests) => grantsIn(records);
 
 /** Present a refresh token to the token endpoint the way the page would (CORS Origin included). */
 async function refreshDirectly(refreshToken: string): Promise<{status: number; error: unknown}> {
@@ -337,27 +158,32 @@ test('401 storm: 4 tabs x 10 requests refused by the API make exactly one refres
 	expect(new Set(prints).size).toBe(1);
 });
 
-test('logout in one tab signs every tab out and revokes the refresh token at the server', async () => {
+test('logout in one tab signs every tab out, revokes the refresh token, and ends the session at the server', async () => {
 	await newProfile({accessTokenTtl: 60});
 	const [first, second] = await signedInTabs(2);
 	const refreshToken = demo.latestRefreshToken();
 	if (refreshToken === undefined) throw new Error('the server issued no refresh token');
 
-	// "Log out everywhere" in the second tab, which never saw a login of its own.
+	// "Log out everywhere" in the second tab, which never saw a login of its own: login.logout().
 	await second!.page.click('#logout');
 	await first!.waitForState('signed-out', 2000);
-	await second!.waitForState('signed-out', 2000);
-	for (const tab of [first!, second!]) {
-		expect((await tab.events()).filter((event) => event.name === 'signed-out').map((event) => event.reason)).toEqual(['logout']);
-		expect(await tab.tokenCall()).toBe('SignedOutError');
-		expect(await tab.callApi('ky')).toMatchObject({ok: false, errorName: 'SignedOutError'});
-		expect(await tab.callApi('fetch')).toMatchObject({ok: false, errorName: 'SignedOutError'});
-	}
+	expect((await first!.events()).filter((event) => event.name === 'signed-out').map((event) => event.reason)).toEqual(['logout']);
+	expect(await first!.tokenCall()).toBe('SignedOutError');
+	expect(await first!.callApi('ky')).toMatchObject({ok: false, errorName: 'SignedOutError'});
+	expect(await first!.callApi('fetch')).toMatchObject({ok: false, errorName: 'SignedOutError'});
 
 	// RFC 7009 revocation of that refresh token, from the page's origin.
 	await until(() => demo.tokenRequests.some((record) => record.route === 'revocation'), 5000, 'the revocation request');
 	const revocations = demo.tokenRequests.filter((record) => record.route === 'revocation');
 	expect(revocations).toEqual([expect.objectContaining({status: 200, presented: fingerprint(refreshToken), origin: demo.pageOrigin})]);
+
+	// Then the second tab is at the server's logout page (RP-initiated logout); the user confirms.
+	await second!.page.waitForURL((url) => url.origin === demo.issuer);
+	await second!.page.click('button[name="logout"][value="yes"]');
+	await second!.page.waitForURL((url) => url.origin === demo.pageOrigin);
+	await second!.initialized();
+	expect(await second!.state()).toBe('signed-out');
+	expect((await second!.events()).filter((event) => event.name === 'signed-in')).toEqual([]);
 	// The signed-out requests above were never sent.
 	expect(demo.apiRequests).toEqual([]);
 

@@ -24,6 +24,7 @@ import {
 	ERROR_CLASS_NAMES,
 	ERROR_NAMES_SCRIPT,
 	KY_EXPORTS,
+	LOGIN_EXPORTS,
 	README_CONFIG,
 	README_PRELUDE,
 	runtimeScript,
@@ -32,7 +33,7 @@ import {
 	WITH_KY_SCRIPT,
 	type RuntimeReport,
 } from './fixtures.js';
-import {measureBundle, SIZE_BUDGET} from '../../bench/size.js';
+import {LOGIN_BUDGET, measureBundle, SIZE_BUDGET} from '../../bench/size.js';
 import {asModule, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,9 +48,7 @@ const DIST_FILE = /^dist\/[\w.-]+\.(?:js|cjs|d\.ts|d\.cts)$/;
 const STAGED = [...METADATA_FILES, 'tsconfig.json', 'tsup.config.ts', 'src'];
 
 /** Files the build must produce, whatever the chunk names: each one is named in package.json. */
-const ENTRY_FILES = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'ky.js', 'ky.cjs', 'ky.d.ts', 'ky.d.cts'].map(
-	(name) => `dist/${name}`,
-);
+const ENTRY_FILES = ['index', 'ky', 'login'].flatMap((entry) => ['js', 'cjs', 'd.ts', 'd.cts'].map((extension) => `dist/${entry}.${extension}`));
 
 type Run = {code: number; output: string; stdout: string};
 
@@ -196,7 +195,7 @@ describe.concurrent('published files', () => {
 		expect(declaredTargets(pkg).filter((file) => !tarballFiles.includes(file))).toEqual([]);
 	});
 
-	test('no source map comment points at a missing file, and the core never references ky', ({expect}) => {
+	test('no source map comment points at a missing file, the core never references ky, and only the login entry oauth4webapi', ({expect}) => {
 		const installed = path.join(app, 'node_modules', 'token-baton');
 		const problems: string[] = [];
 		for (const file of tarballFiles.filter((name) => /\.c?js$/.test(name))) {
@@ -209,6 +208,9 @@ describe.concurrent('published files', () => {
 			}
 
 			if (/\bfrom\s*["']ky["']|\b(?:require|import)\(\s*["']ky["']\s*\)/.test(text)) problems.push(`${file} loads ky`);
+			// ESM: only login.js imports oauth4webapi; CJS: login.cjs carries it (oauth4webapi is ESM only).
+			const loadsOauth = /\bfrom\s*["']oauth4webapi["']|\b(?:require|import)\(\s*["']oauth4webapi["']\s*\)/.test(text);
+			if (loadsOauth !== (file === 'dist/login.js')) problems.push(`${file} ${loadsOauth ? 'loads' : 'does not load'} oauth4webapi`);
 		}
 
 		expect(problems).toEqual([]);
@@ -236,14 +238,14 @@ describe.concurrent('lint', () => {
 		// --no-definitely-typed: the package ships its own types, so there is no @types package to fetch.
 		const result = await node([attwBin, tarball, '--format', 'json', '--no-definitely-typed'], root);
 		const analysis = record(record(JSON.parse(result.stdout), 'attw output').analysis, 'attw analysis');
-		expect(Object.keys(record(analysis.entrypoints, 'attw entrypoints')).sort()).toEqual(['.', './ky', './package.json']);
+		expect(Object.keys(record(analysis.entrypoints, 'attw entrypoints')).sort()).toEqual(['.', './ky', './login', './package.json']);
 		expect(analysis.problems, result.output).toEqual([]);
 		expect(result.code, result.output).toBe(0);
 	});
 });
 
 describe.concurrent('runtime', () => {
-	test('ESM import of both entry points in Node, as during SSR (no window), creates and destroys a manager', async ({expect}) => {
+	test('ESM import of every entry point in Node, as during SSR (no window), creates a manager and a login, destroys the manager', async ({expect}) => {
 		const result = await node(['esm.mjs'], app);
 		expect(result.code, result.output).toBe(0);
 		const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as RuntimeReport;
@@ -252,21 +254,27 @@ describe.concurrent('runtime', () => {
 			document: 'undefined',
 			core: [...CORE_EXPORTS],
 			ky: [...KY_EXPORTS],
+			login: [...LOGIN_EXPORTS],
 			signedOutIsBaton: true,
+			loginErrorIsBaton: true,
+			callbackInNode: 'undefined',
 			signedOutCode: 'ERR_SIGNED_OUT',
 			stateAfterReady: 'signed-out',
 		});
 	});
 
-	test('CJS require of both entry points, without require(esm)', async ({expect}) => {
+	test('CJS require of every entry point, without require(esm) (login.cjs carries oauth4webapi, which is ESM only)', async ({expect}) => {
 		// Node 20.19+ can require() ES modules; turning that off proves the CJS build is CJS throughout.
 		const result = await node(['--no-experimental-require-module', 'cjs.cjs'], app);
 		expect(result.code, result.output).toBe(0);
 		const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as RuntimeReport;
 		expect(report.core).toEqual([...CORE_EXPORTS]);
 		expect(report.ky).toEqual([...KY_EXPORTS]);
+		expect(report.login).toEqual([...LOGIN_EXPORTS]);
 		expect(report.stateAfterReady).toBe('signed-out');
 		expect(report.signedOutIsBaton).toBe(true);
+		expect(report.loginErrorIsBaton).toBe(true);
+		expect(report.callbackInNode).toBe('undefined');
 	});
 
 	test('the app has no ky, and the installed package brought none', ({expect}) => {
@@ -301,6 +309,9 @@ describe.concurrent('runtime', () => {
 		// The installed tarball is what got bundled (not the repo's sources).
 		expect(names).toContain('node_modules/token-baton/dist/index.js');
 		expect(names).toContain('node_modules/token-baton/dist/ky.js');
+		expect(names).toContain('node_modules/token-baton/dist/login.js');
+		// oauth4webapi as installed next to the package: a dependency, deduped by the app's bundler.
+		expect(names).toContain('node_modules/oauth4webapi/build/index.js');
 		expect(names.filter((name) => name.startsWith('node:') || (!name.startsWith('node_modules/') && name !== 'browser.mjs'))).toEqual([]);
 		expect(names.filter((name) => /\/dist\/(?:esnode|es5node)\//.test(name))).toEqual([]);
 		const externals = inputs.flatMap(([name, input]) => input.imports.filter((entry) => entry.external).map((entry) => `${name} -> ${entry.path}`));
@@ -316,6 +327,16 @@ describe.concurrent('runtime', () => {
 		expect(size.total.gzip, report).toBeLessThanOrEqual(SIZE_BUDGET.totalGzip);
 		// The fallbacks, the token endpoint client, auth.fetch and revocation are chunks of their own.
 		expect(size.start.gzip, report).toBeLessThan(size.total.gzip);
+		// token-baton/login and oauth4webapi are never part of it.
+		expect(size.inputs.filter((input) => /login|oauth4webapi/.test(input.path))).toEqual([]);
+	});
+
+	test(`token-baton/login alone (oauth4webapi included) <= ${LOGIN_BUDGET.gzip} B gzip`, async ({expect}) => {
+		const size = await measureBundle("import {createLogin} from 'token-baton/login';\nglobalThis.login = createLogin;", {resolveDir: app});
+		const report = `login ${size.total.gzip} B gzip; largest inputs: ${size.inputs.slice(0, 5).map((input) => `${input.path} ${input.bytes}`).join(', ')}`;
+		expect(size.total.gzip, report).toBeLessThanOrEqual(LOGIN_BUDGET.gzip);
+		// Loaded whole: a login page needs all of it at once.
+		expect(size.start.gzip, report).toBe(size.total.gzip);
 	});
 
 	test('error classes keep their names in a minified bundle', async ({expect}) => {
@@ -338,10 +359,10 @@ describe.concurrent('runtime', () => {
 
 describe.concurrent('types', () => {
 	const expected: Record<string, string[]> = {
-		bundler: ['index.d.ts', 'ky.d.ts'],
-		node16: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts'],
-		nodenext: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts'],
-		node10: ['index.d.ts', 'ky.d.ts'],
+		bundler: ['index.d.ts', 'ky.d.ts', 'login.d.ts'],
+		node16: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts', 'login.d.ts', 'login.d.cts'],
+		nodenext: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts', 'login.d.ts', 'login.d.cts'],
+		node10: ['index.d.ts', 'ky.d.ts', 'login.d.ts'],
 	};
 
 	test.for(TYPE_CHECK_CONFIGS.map((config) => config.name))('a strict consumer type-checks under moduleResolution %s', async (name, {expect}) => {

@@ -22,27 +22,35 @@ export const CORE_EXPORTS = [
 
 export const KY_EXPORTS = ['RETRY_CODE', 'withAuth'] as const;
 
+export const LOGIN_EXPORTS = ['LoginError', 'createLogin'] as const;
+
 /** What the runtime scripts print as their last line. */
 export type RuntimeReport = {
 	window: string;
 	document: string;
 	core: string[];
 	ky: string[];
+	login: string[];
 	signedOutIsBaton: boolean;
+	/** A LoginError is a TokenBatonError of the core entry: one class across the entries. */
+	loginErrorIsBaton: boolean;
+	/** `handleCallback()` with no page to read: nothing to do, no `window` touched. */
+	callbackInNode: string;
 	signedOutCode: string;
 	stateAfterReady: string;
 };
 
 /**
- * Loads both entry points the way a Node app (or an SSR render) does, with no `window`, no
- * `document` and no IndexedDB, then creates a manager, waits for `ready` and destroys it.
- * The process must then exit by itself: `destroy()` leaves no timer, channel or listener.
+ * Loads every entry point the way a Node app (or an SSR render) does, with no `window`, no
+ * `document` and no IndexedDB, then creates a manager and a login, waits for `ready` and
+ * destroys the manager. The process must then exit by itself: `destroy()` leaves no timer,
+ * channel or listener, and a login fetches nothing until it is used.
  */
 export function runtimeScript(format: 'esm' | 'cjs'): string {
 	const load =
 		format === 'esm'
-			? `import * as core from 'token-baton';\nimport * as kyEntry from 'token-baton/ky';`
-			: `const core = require('token-baton');\nconst kyEntry = require('token-baton/ky');`;
+			? `import * as core from 'token-baton';\nimport * as kyEntry from 'token-baton/ky';\nimport * as loginEntry from 'token-baton/login';`
+			: `const core = require('token-baton');\nconst kyEntry = require('token-baton/ky');\nconst loginEntry = require('token-baton/login');`;
 	return `${load}
 
 async function main() {
@@ -51,10 +59,14 @@ async function main() {
 		document: typeof document,
 		core: Object.keys(core).filter((key) => key !== 'default' && key !== '__esModule').sort(),
 		ky: Object.keys(kyEntry).filter((key) => key !== 'default' && key !== '__esModule').sort(),
+		login: Object.keys(loginEntry).filter((key) => key !== 'default' && key !== '__esModule').sort(),
 		signedOutIsBaton: new core.SignedOutError() instanceof core.TokenBatonError,
+		loginErrorIsBaton: new loginEntry.LoginError('access_denied', 'x') instanceof core.TokenBatonError,
 		signedOutCode: new core.SignedOutError().code,
 	};
 	const auth = core.createTokenManager({refresh: async () => ({access_token: 'a'})});
+	const login = loginEntry.createLogin(auth, {issuer: 'https://auth.example.com', clientId: 'my-spa', redirectUri: 'https://app.example.com/callback'});
+	report.callbackInNode = String(await login.handleCallback());
 	await auth.ready;
 	report.stateAfterReady = auth.state;
 	auth.destroy();
@@ -97,12 +109,12 @@ try {
 }
 `;
 
-/** A browser app for esbuild: both entry points, no ky installed. */
 /** The public error classes; a minified bundle must not rename what `error.name` says. */
-export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError', 'RefreshFailedError', 'RevocationError'];
+export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError', 'RefreshFailedError', 'RevocationError', 'LoginError'];
 
 /** Prints the `name` of an instance of each error class, in ERROR_CLASS_NAMES's order. */
 export const ERROR_NAMES_SCRIPT = `import * as baton from 'token-baton';
+import {LoginError} from 'token-baton/login';
 const errors = [
 	new baton.TokenBatonError('ERR_SIGNED_OUT', 'x'),
 	new baton.SignedOutError(),
@@ -114,18 +126,22 @@ const errors = [
 	new baton.StorageError('corrupt'),
 	new baton.RefreshFailedError({cause: new TypeError('x')}),
 	new baton.RevocationError({status: 500}),
+	new LoginError('access_denied', 'x'),
 ];
 console.log(JSON.stringify(errors.map((error) => error.name)));
 `;
 
+/** A browser app for esbuild: every entry point, no ky installed. */
 export const BROWSER_ENTRY = `import {createTokenManager, SignedOutError} from 'token-baton';
 import {withAuth} from 'token-baton/ky';
+import {createLogin} from 'token-baton/login';
 
 export const auth = createTokenManager({
 	tokenEndpoint: 'https://auth.example.com/oauth/token',
 	clientId: 'my-spa',
 	apiOrigins: ['https://api.example.com'],
 });
+export const login = createLogin(auth, {issuer: 'https://auth.example.com', clientId: 'my-spa', redirectUri: 'https://app.example.com/callback'});
 export {SignedOutError, withAuth};
 `;
 
@@ -164,6 +180,18 @@ export const TYPE_CONSUMER = `import {
 	type WarningCode,
 } from 'token-baton';
 import {RETRY_CODE, withAuth, type KyAuth, type KyHook, type KyLike} from 'token-baton/ky';
+import {
+	createLogin,
+	LoginError,
+	type AuthorizationParams,
+	type CallbackResult,
+	type Login,
+	type LoginAuth,
+	type LoginErrorCode,
+	type LoginOptions,
+	type LogoutOptions,
+	type RedirectOptions,
+} from 'token-baton/login';
 
 const refresh: RefreshFunction = async (refreshToken: string, context: RefreshContext) => {
 	const response = await fetch('https://auth.example.com/oauth/token', {
@@ -240,16 +268,39 @@ const api: Instance = withAuth(kyAuth, kyInstance);
 const retryCode: string = RETRY_CODE;
 const hook: KyHook<void> = async () => undefined;
 
+const params: AuthorizationParams = {audience: 'https://api.example.com', resource: ['https://a.example.com/', 'https://b.example.com/']};
+const loginOptions: LoginOptions = {issuer: 'https://auth.example.com', clientId: 'my-spa', redirectUri: 'https://app.example.com/callback', params};
+const loginAuth: LoginAuth = auth;
+const login: Login = createLogin(loginAuth, loginOptions);
+
+async function signIn(): Promise<string> {
+	const redirect: RedirectOptions = {returnTo: '/orders', params: {prompt: 'login'}};
+	const logoutOptions: LogoutOptions = {postLogoutRedirectUri: 'https://app.example.com/'};
+	try {
+		const result: CallbackResult | undefined = await login.handleCallback();
+		if (result === undefined) await login.redirect(redirect);
+		else await login.logout(logoutOptions);
+		return result?.returnTo ?? '/';
+	} catch (error) {
+		if (!(error instanceof LoginError)) throw error;
+		const code: LoginErrorCode = error.code;
+		const base: TokenBatonError = error;
+		return code + String(error.error) + String(error.errorDescription) + String(error.status) + base.message;
+	}
+}
+
 // @ts-expect-error clientId is a string
 createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 42});
 // @ts-expect-error an error's code is one of the stable codes
 const wrongCode: ErrorCode = 'ERR_NOT_A_CODE';
+// @ts-expect-error redirectUri is required
+createLogin(auth, {issuer: 'https://auth.example.com', clientId: 'my-spa'});
 // @ts-expect-error there is no such event
 auth.on('no-such-event', () => undefined);
 // @ts-expect-error a ky instance has extend() and retry()
 withAuth(auth, {});
 
-export {api, eventName, hook, off, retryCode, session, state, use, wrongCode};
+export {api, eventName, hook, off, retryCode, session, signIn, state, use, wrongCode};
 `;
 
 /** A consumer of the core alone: it must type-check with ky absent and token-baton/ky unused. */

@@ -231,4 +231,9 @@ test('errors keep their class across two copies of the package (instanceof by br
 	expect(foreign).not.toBeInstanceOf(TransientRefreshError);
 	expect(new OAuthError('x')).toBeInstanceOf(other.OAuthError);
 	expect(new Error('plain')).not.toBeInstanceOf(other.TokenBatonError);
+	const {LoginError} = await import('../../src/errors/login-error.js');
+	expect(new LoginError('access_denied', 'x')).toBeInstanceOf(other.TokenBatonError);
+	expect(new OAuthError('x')).not.toBeInstanceOf(LoginError);
+	expect(new LoginError('access_denied', 'x')).not.toBeInstanceOf(OAuthError);
+	expect(new OAuthError('x').name).toBe('OAuthError');
 });

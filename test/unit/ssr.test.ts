@@ -20,3 +20,12 @@ test('a manager created during SSR settles signed out and does not crash', async
 	expect(auth.state).toBe('signed-out');
 	auth.destroy();
 });
+
+test('token-baton/login during SSR: importable, a login can be created, and handleCallback() has no page to read', async () => {
+	const {createTokenManager} = await import('../../src/index.js');
+	const {createLogin} = await import('../../src/login.js');
+	const auth = createTokenManager({refresh: async () => ({access_token: 'a'})});
+	const login = createLogin(auth, {issuer: 'https://auth.example.com', clientId: 'my-spa', redirectUri: 'https://app.example.com/callback'});
+	await expect(login.handleCallback()).resolves.toBeUndefined();
+	auth.destroy();
+});
