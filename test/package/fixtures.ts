@@ -291,8 +291,8 @@ async function signIn(): Promise<string> {
 
 // @ts-expect-error clientId is a string
 createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 42});
-// @ts-expect-error an error's code is one of the stable codes
-const wrongCode: ErrorCode = 'ERR_NOT_A_CODE';
+// @ts-expect-error each class's code is its own literal
+const wrongCode: OAuthError['code'] = 'ERR_SIGNED_OUT';
 // @ts-expect-error redirectUri is required
 createLogin(auth, {issuer: 'https://auth.example.com', clientId: 'my-spa'});
 // @ts-expect-error there is no such event
