@@ -25,6 +25,7 @@ export type AuthSnapshot = {
 export type AuthProviderProps = {
 	/** The token manager that `useAuth()` without an argument reads, in every component below. */
 	auth: AuthSource;
+	/** The components that may call `useAuth()`. */
 	children?: ReactNode;
 };
 

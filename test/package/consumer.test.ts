@@ -23,21 +23,16 @@ import {
 	CORE_ONLY_CONSUMER,
 	ERROR_CLASS_NAMES,
 	ERROR_NAMES_SCRIPT,
-	FRAMEWORK_CHECK_CONFIGS,
-	FRAMEWORK_CONSUMER,
-	frameworksScript,
 	KY_EXPORTS,
-	REACT_EXPORTS,
 	README_CONFIG,
 	README_PRELUDE,
 	runtimeScript,
 	TYPE_CHECK_CONFIGS,
 	TYPE_CONSUMER,
-	VUE_EXPORTS,
 	WITH_KY_SCRIPT,
-	type FrameworkReport,
 	type RuntimeReport,
 } from './fixtures.js';
+import {FRAMEWORK_CHECK_CONFIGS, FRAMEWORK_CONSUMER, frameworksScript, REACT_EXPORTS, VUE_EXPORTS, type FrameworkReport} from './framework-fixtures.js';
 import {measureBundle, SIZE_BUDGET} from '../../bench/size.js';
 import {asModule, blockFile, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
 
