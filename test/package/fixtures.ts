@@ -193,6 +193,14 @@ const off: () => void = auth.on('signed-out', (event) => {
 	const reason: SignedOutReason = event.reason;
 	return reason;
 });
+auth.on('state', (event: TokenManagerEvents['state']) => {
+	const next: AuthState = event.state;
+	return next;
+});
+auth.on('session', ({session: next}) => {
+	const shown: SessionInfo | undefined = next;
+	return shown?.expiresAt;
+});
 
 function describeError(error: unknown): string {
 	if (error instanceof SignedOutError) return error.code;
