@@ -8,7 +8,8 @@ export default defineConfig({
 					name: 'unit',
 					environment: 'happy-dom',
 					setupFiles: ['test/helpers/setup.ts'],
-					include: ['test/unit/**/*.test.ts'],
+					// .tsx: the React binding's tests (JSX compiled by Vite's default, the automatic runtime).
+					include: ['test/unit/**/*.test.{ts,tsx}'],
 					restoreMocks: true,
 					unstubGlobals: true,
 					// Generous: IndexedDB and channel work finish on real macrotasks, slow on a loaded 2-core machine.

@@ -37,6 +37,22 @@ const SUBJECTS: Subject[] = [
 		note: 'withAuth alone, on top of token-baton; ky external (the app\'s own)',
 	},
 	{
+		label: 'token-baton/react',
+		code: "import {AuthProvider, useAuth} from './dist/react.js';\nglobalThis.__bench = [AuthProvider, useAuth];",
+		resolveDir: 'root',
+		packages: [],
+		external: ['react'],
+		note: 'useAuth and AuthProvider alone, on top of token-baton; react external (the app\'s own)',
+	},
+	{
+		label: 'token-baton/vue',
+		code: "import {provideAuth, useAuth} from './dist/vue.js';\nglobalThis.__bench = [provideAuth, useAuth];",
+		resolveDir: 'root',
+		packages: [],
+		external: ['vue'],
+		note: 'useAuth and provideAuth alone, on top of token-baton; vue external (the app\'s own)',
+	},
+	{
 		label: 'token-baton + token-baton/ky',
 		code: "import {createTokenManager} from './dist/index.js';\nimport {withAuth} from './dist/ky.js';\nglobalThis.__bench = [createTokenManager, withAuth];",
 		resolveDir: 'root',

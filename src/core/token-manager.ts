@@ -37,7 +37,8 @@ export class TokenManager {
 	readonly #alive = new AbortController();
 	#state: AuthState = 'loading';
 	#session: Session | undefined;
-	#info: [Session, SessionInfo] | undefined;
+	/** What `session` returns: kept while the fields it shows are unchanged. */
+	#info: SessionInfo | undefined;
 	/** One per session: aborted when the session ends or another replaces it, which drops all work begun for it. */
 	#work = new AbortController();
 	#cancelTimer: (() => void) | undefined;
@@ -61,16 +62,9 @@ export class TokenManager {
 		return this.#state;
 	}
 
-	/** Expiry and schedule of the current session, for display; undefined when signed out. The same object until the session changes. */
+	/** Expiry and schedule of the current session, for display; undefined when signed out. The same object until one of its fields changes. */
 	get session(): SessionInfo | undefined {
-		const s = this.#session;
-		if (!s) return undefined;
-		if (this.#info?.[0] !== s) {
-			const {expiresAt, refreshAt, refreshExpiresAt, scope, idToken} = s;
-			this.#info = [s, {expiresAt, refreshAt, refreshExpiresAt, scope, idToken}];
-		}
-
-		return this.#info[1];
+		return this.#info;
 	}
 
 	/** Subscribe to an event. Returns the function that unsubscribes. */
@@ -165,7 +159,7 @@ export class TokenManager {
 		this.#assertAlive();
 		let session = this.#session;
 		if (!session) throw new SignedOutError();
-		if (rejectedToken !== undefined && rejectedToken === session.accessToken) this.#session = session = tokenRejected(session);
+		if (rejectedToken !== undefined && rejectedToken === session.accessToken) this.#set(session = tokenRejected(session));
 		const decision = decideForCaller(session, this.#runner.backoff, this.#runner.refreshing, Date.now(), rejectedToken);
 		if (decision !== 'refresh') {
 			if ('token' in decision) return decision.token;
@@ -178,7 +172,7 @@ export class TokenManager {
 		// A token obtained by this very call is handed out even if the server made it short-lived.
 		const fetched = after.accessToken !== session.accessToken && !after.rejected && after.accessToken !== rejectedToken;
 		if (fetched || isUsable(after, Date.now(), rejectedToken)) return after.accessToken!;
-		throw this.#runner.backoff?.error ?? new SignedOutError('no valid access token');
+		throw this.#runner.backoff?.error ?? new SignedOutError('no usable token');
 	}
 
 	async #restore(): Promise<void> {
@@ -193,7 +187,8 @@ export class TokenManager {
 			await this.#repository.end({sid: stored.sid, ended: 'refresh-token-expired'});
 		}
 
-		this.#state = 'signed-out';
+		// Nothing to restore: 'loading' becomes 'signed-out', which a UI waiting on the state must hear of.
+		this.#set(undefined);
 	}
 
 	/**
@@ -212,15 +207,14 @@ export class TokenManager {
 			hasFreshToken: (rejectedToken) => this.#session !== undefined && isFresh(this.#session, Date.now(), rejectedToken),
 			signIn: (gen, refresh, access, source) => {
 				this.#renew();
-				const session = this.#session = signedIn(gen, refresh, access, this.#refreshTime(access?.expiresAt));
-				this.#state = 'signed-in';
+				const session = this.#set(signedIn(gen, refresh, access, this.#refreshTime(access?.expiresAt)));
 				emit('signed-in', {source});
 				if (access) emit('token', {expiresAt: access.expiresAt, source: source === 'tab' ? 'tab' : 'login'});
 				this.#tick();
 				return session;
 			},
 			takeTokens: (gen, refresh, access, source) => {
-				const session = this.#session = tokensTaken(this.#session!, gen, refresh, access, this.#refreshTime(access.expiresAt));
+				const session = this.#set(tokensTaken(this.#session!, gen, refresh, access, this.#refreshTime(access.expiresAt)));
 				this.#runner.succeeded();
 				emit('token', {expiresAt: session.expiresAt, source});
 				this.#tick();
@@ -228,14 +222,13 @@ export class TokenManager {
 				return session;
 			},
 			adoptStored: (stored) => {
-				this.#session = storedAdopted(this.#session!, stored);
+				this.#set(storedAdopted(this.#session!, stored));
 			},
 			signOut: (reason) => {
 				this.#renew();
 				const wasSignedIn = this.#session !== undefined;
-				this.#session = undefined;
-				this.#state = 'signed-out';
 				this.#cancelTimer?.();
+				this.#set(undefined);
 				if (wasSignedIn) emit('signed-out', {reason});
 			},
 			endSession: async (reason) => {
@@ -249,6 +242,25 @@ export class TokenManager {
 			tick: () => this.#tick(),
 		};
 		return control;
+	}
+
+	/**
+	 * Every change of the session goes through here, and `state` and `session` follow it. Their
+	 * events go out only when what they return changed: a new session value that shows the same
+	 * fields (a token an API refused, the expiry warning, another tab's rotation adopted) keeps
+	 * the same `session` object, so that a UI comparing by identity does not render again.
+	 */
+	#set<S extends Session | undefined>(session: S): S {
+		const state = session ? 'signed-in' : 'signed-out';
+		const moved = state !== this.#state;
+		const info = session && {expiresAt: session.expiresAt, refreshAt: session.refreshAt, refreshExpiresAt: session.refreshExpiresAt, scope: session.scope, idToken: session.idToken};
+		this.#session = session;
+		this.#state = state;
+		// Numbers, strings and undefined, in one key order: their JSON differs exactly when a field does.
+		// All three are up to date before either event goes out: a listener reads one, then the others.
+		if (JSON.stringify(info) !== JSON.stringify(this.#info)) this.#events.emit('session', {session: this.#info = info});
+		if (moved) this.#events.emit('state', {state});
+		return session;
 	}
 
 	/** The session changes hands: work begun for the previous one is dropped, its callers released. */
@@ -271,8 +283,8 @@ export class TokenManager {
 		const step = nextStep(session, this.#runner.backoff, this.#runner.refreshing, Date.now(), this.#options.refreshTokenWarningSeconds * 1000);
 		if (step.end) return void this.#control.endSession(step.end);
 		if (step.warn) {
-			this.#session = warned(session);
-			this.#events.emit('warning', {code: 'refresh-token-expiring', message: 'refresh token expires soon', expiresAt: session.refreshExpiresAt});
+			this.#set(warned(session));
+			this.#events.emit('warning', {code: 'refresh-token-expiring', message: 'refresh token expiring', expiresAt: session.refreshExpiresAt});
 		}
 
 		if (step.refresh) void this.#runner.refresh();

@@ -39,7 +39,7 @@ export function createRefreshRunner(control: SessionControl, exchange: TabExchan
 	const run = async (rejectedToken: string | undefined, signal: AbortSignal) => {
 		try {
 			const client = await loadTokenClient().catch((cause: unknown) => {
-				throw new TransientRefreshError('network', 'code failed to load', {cause});
+				throw new TransientRefreshError('network', 'code not loaded', {cause});
 			});
 			await client.refresh(control, exchange, rejectedToken, signal);
 			if (!signal.aborted) backoff = undefined;

@@ -41,11 +41,11 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 	// Told at the first load: nobody can listen yet while the manager is being constructed.
 	let untold = missing;
 
-	const warnMemory = (message: string, error?: StorageError) => events.warn('storage-unavailable', `memory only: ${message}`, error);
 	const useMemory = (message: string, error?: StorageError, tellTabs?: boolean) => {
 		if (!store.persistent) return;
 		store = createMemoryStore();
-		warnMemory(message, error);
+		// The code says the session lives in memory only; the message says why.
+		events.warn('storage-unavailable', message, error);
 		if (tellTabs) events.memoryOnly();
 	};
 
@@ -53,7 +53,7 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 		try {
 			return await store.clear(ended);
 		} catch (error) {
-			events.warn('storage-clear-failed', 'stored session not removed', toStorageError(error, 'write-failed'));
+			events.warn('storage-clear-failed', 'session not removed', toStorageError(error, 'write-failed'));
 			return undefined;
 		}
 	};
@@ -63,7 +63,7 @@ export function createSessionRepository(name: string, encrypt: boolean, loadReco
 			return store;
 		},
 		async load() {
-			if (untold) warnMemory(untold);
+			if (untold) events.warn('storage-unavailable', untold);
 			untold = undefined;
 			try {
 				return await store.load();

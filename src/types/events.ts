@@ -1,4 +1,5 @@
 import type {TokenBatonError} from '../errors/token-baton-error.js';
+import type {AuthState, SessionInfo} from './session.js';
 
 /**
  * Why a session ended: `'logout'`, `'refresh-token-expired'`, `'session-removed'` (another
@@ -34,6 +35,23 @@ export type TokenManagerEvents = {
 	'signed-out': {
 		/** Why it ended: see {@link SignedOutReason}. */
 		reason: SignedOutReason;
+	};
+	/**
+	 * `auth.state` changed: `'loading'` became `'signed-in'` or `'signed-out'` (also when
+	 * `ready` found nothing stored), or a login or logout here or in another tab moved it.
+	 */
+	state: {
+		/** The new `auth.state`. */
+		state: AuthState;
+	};
+	/**
+	 * What `auth.session` returns changed: a login, a refresh, another tab's tokens, a logout.
+	 * A change that shows nowhere in `SessionInfo` emits nothing, and `auth.session` keeps
+	 * returning the same object.
+	 */
+	session: {
+		/** The new `auth.session`: undefined once signed out. */
+		session: SessionInfo | undefined;
 	};
 	/** A new access token is available. `expiresAt` is epoch ms, or undefined when unknown. */
 	token: {
@@ -82,7 +100,7 @@ export type WarningCode =
 	| 'result-discarded'
 	| 'request-not-retried';
 
-/** The name of an event: `'signed-in'`, `'signed-out'`, `'token'`, `'error'` or `'warning'`. */
+/** The name of an event: `'signed-in'`, `'signed-out'`, `'state'`, `'session'`, `'token'`, `'error'` or `'warning'`. */
 export type TokenManagerEventName = keyof TokenManagerEvents;
 
 /**

@@ -3,7 +3,8 @@ export type AuthState = 'loading' | 'signed-in' | 'signed-out';
 
 /**
  * What the app may read about the current session (`auth.session`). The access token is not
- * part of it. The same object is returned until the session changes.
+ * part of it. The same object is returned until one of these fields changes (the `session`
+ * event says when), so a UI can compare it by identity.
  */
 export type SessionInfo = {
 	/** When the access token expires (epoch ms), or undefined when unknown or not yet fetched. */

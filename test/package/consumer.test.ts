@@ -33,8 +33,9 @@ import {
 	WITH_KY_SCRIPT,
 	type RuntimeReport,
 } from './fixtures.js';
+import {FRAMEWORK_CHECK_CONFIGS, FRAMEWORK_CONSUMER, frameworksScript, REACT_EXPORTS, VUE_EXPORTS, type FrameworkReport} from './framework-fixtures.js';
 import {LOGIN_BUDGET, measureBundle, SIZE_BUDGET} from '../../bench/size.js';
-import {asModule, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
+import {asModule, blockFile, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const repoModules = path.join(repo, 'node_modules');
@@ -48,7 +49,10 @@ const DIST_FILE = /^dist\/[\w.-]+\.(?:js|cjs|d\.ts|d\.cts)$/;
 const STAGED = [...METADATA_FILES, 'tsconfig.json', 'tsup.config.ts', 'src'];
 
 /** Files the build must produce, whatever the chunk names: each one is named in package.json. */
-const ENTRY_FILES = ['index', 'ky', 'login'].flatMap((entry) => ['js', 'cjs', 'd.ts', 'd.cts'].map((extension) => `dist/${entry}.${extension}`));
+const ENTRY_FILES = ['index', 'ky', 'login', 'react', 'vue'].flatMap((entry) => ['js', 'cjs', 'd.ts', 'd.cts'].map((extension) => `dist/${entry}.${extension}`));
+
+/** The peer dependencies of the entries: linked into the app's sub-folder, never installed in the app itself. */
+const PEERS = ['ky', 'react', 'react-dom', '@types/react', 'vue'];
 
 type Run = {code: number; output: string; stdout: string};
 
@@ -118,7 +122,7 @@ function outsideOf(parent: string, child: string): boolean {
 
 let root = '';
 let app = '';
-let withKy = '';
+let withPeers = '';
 let tarball = '';
 let tarballFiles: string[] = [];
 let readmeBlocks: CodeBlock[] = [];
@@ -162,16 +166,31 @@ beforeAll(async () => {
 		writeFileSync(path.join(app, `tsconfig.${config.name}.json`), JSON.stringify({compilerOptions, files}, null, 2));
 	}
 
-	// A sub-folder that sees the real ky (the repo's, linked in) while the app itself has none.
-	withKy = path.join(app, 'with-ky');
-	mkdirSync(path.join(withKy, 'node_modules'), {recursive: true});
-	symlinkSync(path.join(repoModules, 'ky'), path.join(withKy, 'node_modules', 'ky'), 'dir');
-	writeFileSync(path.join(withKy, 'run.mjs'), WITH_KY_SCRIPT);
-	// The README as published, each ```ts block a module of its own.
+	// A sub-folder that sees the real peers (the repo's ky, React and Vue, linked in) while the
+	// app itself has none. token-baton is copied in as installed: the React and Vue entries
+	// import their framework, which Node and TypeScript look up from where token-baton sits.
+	withPeers = path.join(app, 'with-peers');
+	const peerModules = path.join(withPeers, 'node_modules');
+	mkdirSync(path.join(peerModules, '@types'), {recursive: true});
+	for (const peer of PEERS) symlinkSync(path.join(repoModules, peer), path.join(peerModules, peer), 'dir');
+	cpSync(path.join(app, 'node_modules', 'token-baton'), path.join(peerModules, 'token-baton'), {recursive: true});
+	writeFileSync(path.join(withPeers, 'run.mjs'), WITH_KY_SCRIPT);
+	writeFileSync(path.join(withPeers, 'frameworks.mjs'), frameworksScript('esm'));
+	writeFileSync(path.join(withPeers, 'frameworks.cjs'), frameworksScript('cjs'));
+	mkdirSync(path.join(withPeers, 'types'));
+	for (const extension of ['ts', 'mts', 'cts']) writeFileSync(path.join(withPeers, 'types', `frameworks.${extension}`), FRAMEWORK_CONSUMER);
+	for (const config of FRAMEWORK_CHECK_CONFIGS) {
+		const {compilerOptions, files} = config;
+		writeFileSync(path.join(withPeers, `tsconfig.${config.name}.json`), JSON.stringify({compilerOptions, files}, null, 2));
+	}
+
+	// The README as published, each ```ts and ```tsx block a module of its own.
 	readmeBlocks = typeScriptBlocks(readFileSync(path.join(app, 'node_modules', 'token-baton', 'README.md'), 'utf8'));
-	writeFileSync(path.join(withKy, 'readme-prelude.d.ts'), README_PRELUDE);
-	for (const [index, block] of readmeBlocks.entries()) writeFileSync(path.join(withKy, `block-${index}.ts`), asModule(block));
-	writeFileSync(path.join(withKy, 'tsconfig.json'), JSON.stringify(README_CONFIG, null, 2));
+	const readme = path.join(withPeers, 'readme');
+	mkdirSync(readme);
+	writeFileSync(path.join(readme, 'readme-prelude.d.ts'), README_PRELUDE);
+	for (const [index, block] of readmeBlocks.entries()) writeFileSync(path.join(readme, blockFile(block, index)), asModule(block));
+	writeFileSync(path.join(readme, 'tsconfig.json'), JSON.stringify(README_CONFIG, null, 2));
 });
 
 afterAll(() => {
@@ -195,7 +214,7 @@ describe.concurrent('published files', () => {
 		expect(declaredTargets(pkg).filter((file) => !tarballFiles.includes(file))).toEqual([]);
 	});
 
-	test('no source map comment points at a missing file, the core never references ky, and only the login entry oauth4webapi', ({expect}) => {
+	test('no source map comment points at a missing file, only each peer\'s own entry loads it, and only the login entry oauth4webapi', ({expect}) => {
 		const installed = path.join(app, 'node_modules', 'token-baton');
 		const problems: string[] = [];
 		for (const file of tarballFiles.filter((name) => /\.c?js$/.test(name))) {
@@ -207,7 +226,13 @@ describe.concurrent('published files', () => {
 				}
 			}
 
-			if (/\bfrom\s*["']ky["']|\b(?:require|import)\(\s*["']ky["']\s*\)/.test(text)) problems.push(`${file} loads ky`);
+			for (const peer of ['ky', 'react', 'vue']) {
+				const loads = new RegExp(`\\bfrom\\s*["']${peer}["']|\\b(?:require|import)\\(\\s*["']${peer}["']\\s*\\)`).test(text);
+				// ky: not even token-baton/ky (it takes the app's instance). React and Vue: their entry only.
+				const allowed = peer !== 'ky' && new RegExp(`^dist/${peer}\\.c?js$`).test(file);
+				if (loads && !allowed) problems.push(`${file} loads ${peer}`);
+			}
+
 			// ESM: only login.js imports oauth4webapi; CJS: login.cjs carries it (oauth4webapi is ESM only).
 			const loadsOauth = /\bfrom\s*["']oauth4webapi["']|\b(?:require|import)\(\s*["']oauth4webapi["']\s*\)/.test(text);
 			if (loadsOauth !== (file === 'dist/login.js')) problems.push(`${file} ${loadsOauth ? 'loads' : 'does not load'} oauth4webapi`);
@@ -238,7 +263,7 @@ describe.concurrent('lint', () => {
 		// --no-definitely-typed: the package ships its own types, so there is no @types package to fetch.
 		const result = await node([attwBin, tarball, '--format', 'json', '--no-definitely-typed'], root);
 		const analysis = record(record(JSON.parse(result.stdout), 'attw output').analysis, 'attw analysis');
-		expect(Object.keys(record(analysis.entrypoints, 'attw entrypoints')).sort()).toEqual(['.', './ky', './login', './package.json']);
+		expect(Object.keys(record(analysis.entrypoints, 'attw entrypoints')).sort()).toEqual(['.', './ky', './login', './package.json', './react', './vue']);
 		expect(analysis.problems, result.output).toEqual([]);
 		expect(result.code, result.output).toBe(0);
 	});
@@ -277,16 +302,34 @@ describe.concurrent('runtime', () => {
 		expect(report.callbackInNode).toBe('undefined');
 	});
 
-	test('the app has no ky, and the installed package brought none', ({expect}) => {
+	test('the app has no ky, React or Vue, and the installed package brought none (optional peers)', ({expect}) => {
 		const requireFromApp = createRequire(path.join(app, 'package.json'));
-		expect(() => requireFromApp.resolve('ky')).toThrow(/Cannot find module/);
-		expect(existsSync(path.join(app, 'node_modules', 'ky'))).toBe(false);
+		for (const peer of ['ky', 'react', 'vue']) {
+			expect(() => requireFromApp.resolve(peer)).toThrow(/Cannot find module/);
+			expect(existsSync(path.join(app, 'node_modules', peer))).toBe(false);
+		}
 	});
 
 	test('token-baton/ky with the real ky: a 401 is retried once with the next token', async ({expect}) => {
-		const result = await node(['run.mjs'], withKy);
+		const result = await node(['run.mjs'], withPeers);
 		expect(result.code, result.output).toBe(0);
 		expect(JSON.parse(result.stdout.trim())).toEqual({body: {ok: true}, seen: ['Bearer first', 'Bearer second']});
+	});
+
+	test.for(['esm', 'cjs'] as const)('token-baton/react and token-baton/vue in Node (%s, no window): server rendering gives loading and subscribes nothing', async (format, {expect}) => {
+		// CJS without require(esm): the CJS builds are CJS throughout, React's and Vue's included.
+		const args = format === 'esm' ? ['frameworks.mjs'] : ['--no-experimental-require-module', 'frameworks.cjs'];
+		const result = await node(args, withPeers);
+		expect(result.code, result.output).toBe(0);
+		const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as FrameworkReport;
+		expect(report).toEqual({
+			window: 'undefined',
+			react: [...REACT_EXPORTS],
+			vue: [...VUE_EXPORTS],
+			reactHtml: '<p>loading</p>',
+			vueHtml: '<p>loading</p>',
+			listeners: 0,
+		});
 	});
 
 	test('esbuild bundles the app for the browser with no Node built-in and no node-only build of a dependency', async ({expect}) => {
@@ -339,6 +382,13 @@ describe.concurrent('runtime', () => {
 		expect(size.start.gzip, report).toBe(size.total.gzip);
 	});
 
+	test.for([['react', 'useAuth, AuthProvider'], ['vue', 'useAuth, provideAuth']] as const)(`token-baton/%s (%s) alone, its framework external: <= ${SIZE_BUDGET.bindingGzip} B gzip`, async ([entry, names], {expect}) => {
+		const size = await measureBundle(`import {${names}} from 'token-baton/${entry}';\nglobalThis.binding = [${names}];`, {resolveDir: app, external: [entry]});
+		const report = `${size.total.gzip} B gzip; inputs: ${size.inputs.map((input) => `${input.path} ${input.bytes}`).join(', ')}`;
+		// Far below the core's size: nothing of the core comes along (the binding reads the manager the app passes in).
+		expect(size.total.gzip, report).toBeLessThanOrEqual(SIZE_BUDGET.bindingGzip);
+	});
+
 	test('error classes keep their names in a minified bundle', async ({expect}) => {
 		const result = await build({
 			absWorkingDir: app,
@@ -358,28 +408,38 @@ describe.concurrent('runtime', () => {
 });
 
 describe.concurrent('types', () => {
-	const expected: Record<string, string[]> = {
-		bundler: ['index.d.ts', 'ky.d.ts', 'login.d.ts'],
-		node16: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts', 'login.d.ts', 'login.d.cts'],
-		nodenext: ['index.d.ts', 'index.d.cts', 'ky.d.ts', 'ky.d.cts', 'login.d.ts', 'login.d.cts'],
-		node10: ['index.d.ts', 'ky.d.ts', 'login.d.ts'],
-	};
+	/** The declarations of `entries` each mode must use: ESM and CJS ones where the mode tells them apart. */
+	const expected = (name: string, entries: readonly string[]): string[] =>
+		entries.flatMap((entry) => (name === 'node16' || name === 'nodenext' ? [`${entry}.d.ts`, `${entry}.d.cts`] : [`${entry}.d.ts`]));
 
-	test.for(TYPE_CHECK_CONFIGS.map((config) => config.name))('a strict consumer type-checks under moduleResolution %s', async (name, {expect}) => {
-		const result = await node([tscBin, '-p', `tsconfig.${name}.json`, '--pretty', 'false', '--listFiles'], app);
-		expect(result.code, result.output).toBe(0);
-		// The declarations each mode must have used, from the installed package.
+	/** tsc with `--listFiles`: its run, and the basenames of the token-baton declarations it read. */
+	async function typeCheck(name: string, cwd: string): Promise<{result: Run; used: string[]}> {
+		const result = await node([tscBin, '-p', `tsconfig.${name}.json`, '--pretty', 'false', '--listFiles'], cwd);
 		const used = result.stdout
 			.split('\n')
 			.map((line) => line.trim().replaceAll('\\', '/'))
 			.filter((line) => line.includes('/node_modules/token-baton/dist/'))
 			.map((line) => path.posix.basename(line));
-		expect(used, result.output).toEqual(expect.arrayContaining(expected[name] ?? ['(unknown config)']));
+		return {result, used};
+	}
+
+	test.for(TYPE_CHECK_CONFIGS.map((config) => config.name))('a strict consumer type-checks under moduleResolution %s', async (name, {expect}) => {
+		const {result, used} = await typeCheck(name, app);
+		expect(result.code, result.output).toBe(0);
+		// The declarations each mode must have used, from the installed package.
+		expect(used, result.output).toEqual(expect.arrayContaining(expected(name, ['index', 'ky', 'login'])));
 	});
 
-	test('every ```ts block of the published README type-checks against the built types', async ({expect}) => {
+	test.for(FRAMEWORK_CHECK_CONFIGS.map((config) => config.name))('a strict React and Vue consumer type-checks under moduleResolution %s', async (name, {expect}) => {
+		const {result, used} = await typeCheck(name, withPeers);
+		expect(result.code, result.output).toBe(0);
+		expect(used, result.output).toEqual(expect.arrayContaining(expected(name, ['index', 'react', 'vue'])));
+	});
+
+	test('every ```ts and ```tsx block of the published README type-checks against the built types', async ({expect}) => {
 		expect(readmeBlocks.length).toBeGreaterThanOrEqual(3);
-		const result = await node([tscBin, '-p', 'tsconfig.json', '--pretty', 'false'], withKy);
+		expect(readmeBlocks.filter((block) => block.extension === 'tsx').length).toBeGreaterThanOrEqual(1);
+		const result = await node([tscBin, '-p', 'tsconfig.json', '--pretty', 'false'], path.join(withPeers, 'readme'));
 		expect(result.code, toReadmeLocations(result.output, readmeBlocks, 'README.md')).toBe(0);
 	});
 });

@@ -221,6 +221,14 @@ const off: () => void = auth.on('signed-out', (event) => {
 	const reason: SignedOutReason = event.reason;
 	return reason;
 });
+auth.on('state', (event: TokenManagerEvents['state']) => {
+	const next: AuthState = event.state;
+	return next;
+});
+auth.on('session', ({session: next}) => {
+	const shown: SessionInfo | undefined = next;
+	return shown?.expiresAt;
+});
 
 function describeError(error: unknown): string {
 	if (error instanceof SignedOutError) return error.code;
@@ -327,6 +335,7 @@ declare const code_verifier: string;
 declare const redirect_uri: string;
 declare const order: {sku: string; qty: number};
 declare function showLogin(reason?: string): void;
+declare function startLogin(): void; // the app's login redirect
 `;
 
 /** The compiler options every type-check in the app shares: a strict browser app. */
@@ -366,7 +375,7 @@ export const TYPE_CHECK_CONFIGS: TypeCheckConfig[] = [
 	},
 ];
 
-/** README blocks: checked like an app's own code; ky's types come from the linked ky. */
+/** README blocks: checked like an app's own code; ky's, React's and Vue's types come from the linked packages. */
 export const README_CONFIG = {
 	compilerOptions: {
 		strict: true,
@@ -378,6 +387,8 @@ export const README_CONFIG = {
 		types: [],
 		module: 'ESNext',
 		moduleResolution: 'bundler',
+		// ```tsx blocks: React's automatic runtime, as Vite and Next.js compile JSX.
+		jsx: 'react-jsx',
 	},
-	include: ['*.ts'],
+	include: ['*.ts', '*.tsx'],
 };
