@@ -191,10 +191,7 @@ export class TokenManager {
 		this.#set(undefined);
 	}
 
-	/**
-	 * The session's transitions (see SessionControl), each defined here once: the manager and
-	 * its parts change the session only through them.
-	 */
+	/** The session's transitions (SessionControl), each defined once: nothing else changes the session. */
 	#createControl(): SessionControl {
 		const emit = this.#events.emit.bind(this.#events);
 		const control: SessionControl = {
@@ -245,10 +242,10 @@ export class TokenManager {
 	}
 
 	/**
-	 * Every change of the session goes through here, and `state` and `session` follow it. Their
-	 * events go out only when what they return changed: a new session value that shows the same
-	 * fields (a token an API refused, the expiry warning, another tab's rotation adopted) keeps
-	 * the same `session` object, so that a UI comparing by identity does not render again.
+	 * Every change of the session goes through here; `state` and `session` follow it, and their
+	 * events go out only when what they return changed. A new session value that shows the same
+	 * fields (a refused token, the expiry warning) keeps the `session` object: a UI comparing by
+	 * identity does not render again.
 	 */
 	#set<S extends Session | undefined>(session: S): S {
 		const state = session ? 'signed-in' : 'signed-out';
