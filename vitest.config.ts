@@ -1,4 +1,11 @@
+import {fileURLToPath} from 'node:url';
 import {defineConfig} from 'vitest/config';
+
+/**
+ * broadcast-channel's browser build, the one an app's bundler picks (esbuild, browser platform).
+ * Vitest would load its Node build, which adds a unix-socket method the browser never has.
+ */
+const broadcastChannelBrowser = fileURLToPath(new URL('node_modules/broadcast-channel/dist/esbrowser/index.js', import.meta.url));
 
 export default defineConfig({
 	test: {
@@ -7,6 +14,7 @@ export default defineConfig({
 				test: {
 					name: 'unit',
 					environment: 'happy-dom',
+					alias: [{find: /^broadcast-channel$/, replacement: broadcastChannelBrowser}],
 					setupFiles: ['test/helpers/setup.ts'],
 					// .tsx: the React binding's tests (JSX compiled by Vite's default, the automatic runtime).
 					include: ['test/unit/**/*.test.{ts,tsx}'],

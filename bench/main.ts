@@ -106,6 +106,9 @@ function sizeSection(entries: SizeEntry[]): string {
 	const loginBudget = login
 		? ` token-baton/login, its own budget (bench/size.ts \`LOGIN_BUDGET\`, checked the same way): ≤ ${formatBytes(LOGIN_BUDGET.gzip)} B gzip; this run ${formatBytes(login.total.gzip)} B (${login.total.gzip <= LOGIN_BUDGET.gzip ? 'within' : '**over**'}).`
 		: '';
+	const fallbacks = own
+		? `\n\ntoken-baton's fallback chunks (outside the total; bench/size.ts \`FALLBACKS\`), each loaded only where its API is missing:\n\n${Object.entries(own.fallbacks).map(([name, size]) => `- ${name}: ${formatBytes(size.gzip)} B gzip (${formatBytes(size.minified)} B minified, ${formatBytes(size.brotli)} B brotli)`).join('\n')}`
+		: '';
 	const inputs = own
 		? `\n\ntoken-baton's largest inputs (bytes in the minified output, all chunks): ${own.inputs.slice(0, 8).map((input) => `\`${input.path.replace(/^.*node_modules\//, '')}\` ${formatBytes(input.bytes)}`).join(', ')}.`
 		: '';
@@ -121,7 +124,7 @@ gzip level 9, brotli default (quality 11). Sizes are deterministic, so each is m
 
 ${table(['import', 'versions', 'start min', 'start gzip', 'start brotli', 'total min', 'total gzip', 'total brotli', 'fallback gzip', 'note'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
-${budget}${loginBudget}${inputs}
+${budget}${loginBudget}${fallbacks}${inputs}
 
 The imports measured: ${entries.map((entry) => `${entry.label}: \`${entry.code.split('\n').filter((line) => line.startsWith('import')).join(' ')}\``).join('; ')}.`;
 }
@@ -318,7 +321,7 @@ function headline(sizes: SizeEntry[], hot: HotPathResult | undefined, fetch: Fet
 	const peers = sizes.filter((entry) => !entry.label.startsWith('token-baton') && entry.size);
 	if (own) {
 		const smallest = peers.sort((a, b) => a.size!.start.gzip - b.size!.start.gzip)[0];
-		lines.push(`- Size: token-baton loads ${formatKiB(own.start.gzip)} gzip at start (${formatKiB(own.total.gzip)} with lazy fallbacks)${smallest ? `; the smallest peer measured, ${smallest.label}, ${formatKiB(smallest.size!.start.gzip)}` : ''}.`);
+		lines.push(`- Size: token-baton loads ${formatKiB(own.start.gzip)} gzip at start (${formatKiB(own.total.gzip)} with every lazily loaded chunk; fallbacks apart: ${Object.entries(own.fallbacks).map(([name, size]) => `${name} ${formatKiB(size.gzip)}`).join(', ')})${smallest ? `; the smallest peer measured, ${smallest.label}, ${formatKiB(smallest.size!.start.gzip)}` : ''}.`);
 	}
 
 	const login = sizes.find((entry) => entry.label === 'token-baton/login')?.size;

@@ -19,10 +19,17 @@ export const SIZE_BUDGET = {
 export const LOGIN_BUDGET = {gzip: 11 * 1024};
 
 /**
- * Chunks only old or unusual pages load (no Web Locks, no native BroadcastChannel): reported
- * on their own, outside the total. Matched against a chunk's file name and its inputs.
+ * Chunks only old or unusual pages load, reported on their own, outside the total, each
+ * fallback on a line of its own. Matched against a chunk's file name and its inputs.
  */
-const FALLBACK = /lease-lock|storage-backed-channel|broadcast-channel/;
+export const FALLBACKS = {
+	/** The IndexedDB lease lock (src/tabs/lease-lock.ts): pages without Web Locks. */
+	'lease lock': /lease-lock/,
+	/** The broadcast-channel transport (src/tabs/fallback-channel.ts and the package): pages without a native BroadcastChannel. */
+	'broadcast-channel transport': /fallback-channel|broadcast-channel|oblivious-set/,
+} as const;
+
+export type FallbackName = keyof typeof FALLBACKS;
 
 export type Size = {minified: number; gzip: number; brotli: number};
 export type BundleSize = {
@@ -30,8 +37,10 @@ export type BundleSize = {
 	start: Size;
 	/** Every chunk, lazy ones included, but the fallbacks. */
 	total: Size;
-	/** The fallback chunks (FALLBACK), which only old or unusual pages load. */
+	/** The fallback chunks (FALLBACKS), which only old or unusual pages load. */
 	fallback: Size;
+	/** The same, per fallback: the chunks whose name or inputs match it. */
+	fallbacks: Record<FallbackName, Size>;
 	/** Input files by bytes in the output, largest first. */
 	inputs: Array<{path: string; bytes: number}>;
 };
@@ -75,7 +84,9 @@ export async function measureBundle(code: string, options: {resolveDir: string; 
 	};
 
 	const chunks = outputs.map(([file]) => file).filter((file) => file.endsWith('.js'));
-	const isFallback = (file: string) => !startFiles.has(file) && (FALLBACK.test(file) || Object.keys(result.metafile.outputs[file]?.inputs ?? {}).some((input) => FALLBACK.test(input)));
+	const matches = (file: string, pattern: RegExp) => !startFiles.has(file) && (pattern.test(file) || Object.keys(result.metafile.outputs[file]?.inputs ?? {}).some((input) => pattern.test(input)));
+	const isFallback = (file: string) => Object.values(FALLBACKS).some((pattern) => matches(file, pattern));
+	const fallbacks = Object.fromEntries(Object.entries(FALLBACKS).map(([name, pattern]) => [name, sizeOf(chunks.filter((file) => matches(file, pattern)))])) as Record<FallbackName, Size>;
 
 	const inputs = new Map<string, number>();
 	for (const [, output] of outputs) {
@@ -86,6 +97,7 @@ export async function measureBundle(code: string, options: {resolveDir: string; 
 		start: sizeOf(startFiles),
 		total: sizeOf(chunks.filter((file) => !isFallback(file))),
 		fallback: sizeOf(chunks.filter(isFallback)),
+		fallbacks,
 		inputs: [...inputs].map(([path, bytes]) => ({path, bytes})).sort((a, b) => b.bytes - a.bytes),
 	};
 }

@@ -12,9 +12,8 @@ export type TabChannel = {
 
 /**
  * The message bus between the tabs of one manager name. Native BroadcastChannel where it
- * exists; otherwise localStorage `storage` events (storage-backed-channel.ts, loaded only
- * then) with tokens stripped from every message; nothing at all where neither exists (SSR,
- * old runtimes).
+ * exists; otherwise the broadcast-channel package over IndexedDB or localStorage
+ * (fallback-channel.ts, loaded only then) with tokens stripped from every message.
  */
 export function openTabChannel(name: string, tabId: string, onMessage: (message: Envelope) => void): TabChannel {
 	const channelName = `token-baton:${name}`;
@@ -34,12 +33,12 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 		};
 	}
 
-	return openStorageBackedChannel(channelName, receive, envelope);
+	return openFallbackChannel(channelName, receive, envelope);
 }
 
 /** The storage-backed transport, imported only where there is no native BroadcastChannel. */
-function openStorageBackedChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
-	const loading = import('./storage-backed-channel.js').then((module) => module.openStorageBackedChannel(channelName, receive, envelope));
+function openFallbackChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
+	const loading = import('./fallback-channel.js').then((module) => module.openFallbackChannel(channelName, receive, envelope));
 	// Its code may fail to load (offline): tabs then simply do not hear each other.
 	const use = (action: (channel: TabChannel) => void) => void loading.then(action, () => {});
 	return {

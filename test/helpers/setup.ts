@@ -13,7 +13,7 @@ if (typeof window !== 'undefined') {
 		import('../../src/refresh/revoke.js'),
 		import('../../src/fetch/auth-fetch.js'),
 		import('../../src/tabs/lease-lock.js'),
-		import('../../src/tabs/storage-backed-channel.js'),
+		import('../../src/tabs/fallback-channel.js'),
 	]);
 }
 

@@ -1,0 +1,50 @@
+import {BroadcastChannel as FallbackChannel} from 'broadcast-channel';
+import type {Envelope, TabMessage} from './messages.js';
+import type {TabChannel} from './tab-channel.js';
+
+/**
+ * Where there is no native BroadcastChannel: the broadcast-channel package, which picks
+ * IndexedDB (polled) and then localStorage `storage` events by itself, so tabs keep hearing
+ * each other where localStorage throws. Both write every message to disk, so only notices
+ * travel here: never a token. Where neither works, tabs simply do not hear each other.
+ */
+export function openFallbackChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
+	let channel: FallbackChannel<unknown> | undefined;
+	try {
+		channel = new FallbackChannel<unknown>(channelName);
+		channel.onmessage = receive;
+	} catch {
+		// No usable method (no IndexedDB and a throwing localStorage): nothing to send or hear.
+	}
+
+	return {
+		carriesTokens: false,
+		post(message) {
+			const notice = withoutTokens(message);
+			if (!notice || !channel || channel.isClosed) return;
+			channel.postMessage(envelope(notice)).catch(() => {});
+		},
+		close() {
+			if (channel && !channel.isClosed) channel.close().catch(() => {});
+		},
+	};
+}
+
+/** The part of a message that may be written to storage, or undefined when nothing is left. */
+function withoutTokens(message: TabMessage): TabMessage | undefined {
+	switch (message.type) {
+		case 'tokens': {
+			return {type: 'tokens', login: message.login, gen: message.gen};
+		}
+
+		case 'signed-out':
+		case 'memory-only': {
+			return message;
+		}
+
+		default: {
+			// Requests for tokens are pointless where no token may be sent back.
+			return undefined;
+		}
+	}
+}
