@@ -144,41 +144,100 @@ describe('one refresh for all tabs', () => {
 	}
 });
 
-describe('without a native BroadcastChannel (localStorage notices)', () => {
-	test('login and logout reach every tab, each tab refreshes in turn without reuse, and no token is ever written to localStorage', async () => {
-		const {tabs, login} = await signedInTabs(3, {loginExpiresIn: 1, tabs: {withoutBroadcastChannel: true}});
-		for (const tab of tabs) expect(await tab.page.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
-		const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
-		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+const WITHOUT_BROADCAST_CHANNEL = [
+	{label: 'localStorage working', throwingLocalStorage: false},
+	{label: 'localStorage throwing on every call (as in some privacy modes)', throwingLocalStorage: true},
+] as const;
 
-		// Tokens cannot travel over storage: a tab without one takes the lock and finds (in
-		// IndexedDB) the refresh token the previous tab rotated, so tabs refresh one after another.
-		const results = await Promise.all(tabs.map((tab) => tab.call('burst', MAIN, {tokens: 3, fetches: 2})));
-		const tokens = results.flatMap((result) => result.tokens.map(tokenOf));
-		expect(tokens.every((token) => server.accessTokenValid(token))).toBe(true);
-		expect(results.flatMap((result) => result.fetches).every((outcome) => outcome.ok && outcome.status === 200)).toBe(true);
-		expect(server.refreshes.length).toBeGreaterThanOrEqual(1);
-		expect(server.refreshes.length).toBeLessThanOrEqual(3);
-		expect(server.refreshes.every((record) => record.outcome === 'rotated')).toBe(true);
-		expect(server.reuses).toEqual([]);
+/** What broadcast-channel keeps on disk for the tab channel (its IndexedDB method): JSON of every record. */
+async function fallbackRecords(tab: Tab): Promise<string> {
+	return tab.page.evaluate(async (name) => new Promise<string>((resolve, reject) => {
+		const open = indexedDB.open(`pubkey.broadcast-channel-0-${name}`);
+		open.onerror = () => reject(open.error);
+		open.onsuccess = () => {
+			const request = open.result.transaction('messages').objectStore('messages').getAll();
+			request.onerror = () => reject(request.error);
+			request.onsuccess = () => {
+				open.result.close();
+				resolve(JSON.stringify(request.result));
+			};
+		};
+	}), CHANNEL_NAME);
+}
 
-		await tabs[0]!.call('logout', MAIN);
-		for (const tab of tabs.slice(1)) {
-			await expect.poll(async () => tab.call('state', MAIN), {timeout: 5000}).toBe('signed-out');
-			await expectSignedOut(tab);
-		}
+describe('without a native BroadcastChannel (the broadcast-channel fallback)', () => {
+	for (const mode of WITHOUT_BROADCAST_CHANNEL) {
+		test(`logins and logouts reach every tab, each tab refreshes in turn without reuse, and no token is written to storage, ${mode.label}`, async () => {
+			const {tabs, login} = await signedInTabs(3, {loginExpiresIn: 1, tabs: {withoutBroadcastChannel: true, throwingLocalStorage: mode.throwingLocalStorage}});
+			for (const tab of tabs) {
+				expect(await tab.page.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
+				const write = await tab.page.evaluate(() => {
+					try {
+						localStorage.setItem('probe', '1');
+						localStorage.removeItem('probe');
+						return 'written';
+					} catch (error) {
+						return (error as Error).name;
+					}
+				});
+				expect(write).toBe(mode.throwingLocalStorage ? 'SecurityError' : 'written');
+			}
 
-		const secrets = [login.access_token, login.refresh_token, ...tokens, ...server.refreshes.map((record) => record.refreshToken)];
-		for (const tab of tabs) {
-			const writes = await tab.page.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
-			// The notices did go through localStorage (login in the first tab, logout in the others' view).
-			if (tab === tabs[0]) expect(writes.some((write) => write.includes('"type":"tokens"'))).toBe(true);
-			for (const secret of secrets) expect(writes.some((write) => write.includes(secret))).toBe(false);
-			expect(await tab.page.evaluate(() => localStorage.length)).toBe(0);
-		}
+			const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
+			await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
 
-		expect(server.bundleRequests.some((file) => file.startsWith('storage-backed-channel-'))).toBe(true);
-	});
+			// Tokens cannot travel over storage: a tab without one takes the lock and finds (in
+			// IndexedDB) the refresh token the previous tab rotated, so tabs refresh one after another.
+			const results = await Promise.all(tabs.map((tab) => tab.call('burst', MAIN, {tokens: 3, fetches: 2})));
+			const tokens = results.flatMap((result) => result.tokens.map(tokenOf));
+			expect(tokens.every((token) => server.accessTokenValid(token))).toBe(true);
+			expect(results.flatMap((result) => result.fetches).every((outcome) => outcome.ok && outcome.status === 200)).toBe(true);
+			expect(server.refreshes.length).toBeGreaterThanOrEqual(1);
+			expect(server.refreshes.length).toBeLessThanOrEqual(3);
+			expect(server.refreshes.every((record) => record.outcome === 'rotated')).toBe(true);
+			// Every refresh presented a different refresh token, once: none was reused.
+			const presented = server.refreshes.map((record) => record.refreshToken);
+			expect(new Set(presented).size).toBe(presented.length);
+			expect(presented[0]).toBe(login.refresh_token);
+			expect(server.reuses).toEqual([]);
+
+			// A logout in one tab reaches the others.
+			await tabs[0]!.call('logout', MAIN);
+			for (const tab of tabs.slice(1)) {
+				await expect.poll(async () => tab.call('state', MAIN), {timeout: 5000}).toBe('signed-out');
+				await expectSignedOut(tab);
+			}
+
+			// And a new login in another tab reaches them all again.
+			const again = server.login();
+			const marks = await Promise.all(tabs.map((tab) => eventCount(tab)));
+			await tabs[1]!.call('setTokens', MAIN, again);
+			for (const [index, tab] of tabs.entries()) {
+				if (tab === tabs[1]) continue;
+				const event = await tab.call('waitForEvent', MAIN, 'signed-in', marks[index]!, 5000);
+				expect(event.source).toBe('tab');
+				expect(await tab.call('fetch', MAIN, '/api')).toMatchObject({ok: true, status: 200});
+			}
+
+			expect(server.reuses).toEqual([]);
+
+			// The notices went over IndexedDB (broadcast-channel's choice here), never a token.
+			const secrets = [login.access_token, login.refresh_token, again.access_token, again.refresh_token, ...tokens, ...server.refreshes.map((record) => record.refreshToken)];
+			const records = await fallbackRecords(tabs[0]!);
+			expect(records).toContain('"type":"tokens"');
+			expect(records).toContain('"type":"signed-out"');
+			for (const secret of secrets) expect(records.includes(secret)).toBe(false);
+			for (const tab of tabs) {
+				// Nothing at all went to localStorage (where it works; where it throws, nothing can).
+				if (!mode.throwingLocalStorage) {
+					const writes = await tab.page.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
+					expect(writes.filter((write) => write !== 'probe=1')).toEqual([]);
+				}
+			}
+
+			expect(server.bundleRequests.some((file) => file.startsWith('fallback-channel-'))).toBe(true);
+		});
+	}
 });
 
 describe('proactive refresh', () => {

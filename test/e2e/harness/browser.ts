@@ -60,10 +60,12 @@ export type TabGroupOptions = {
 	withoutWebLocks?: boolean;
 	/**
 	 * Delete `BroadcastChannel` before any script runs, as in browsers without it: token-baton
-	 * must use its localStorage notice transport. Every localStorage write is recorded in
-	 * `window.__localStorageWrites`, so a test can prove that no token was ever written.
+	 * must use its fallback transport (broadcast-channel). Every localStorage write is recorded
+	 * in `window.__localStorageWrites`, so a test can prove that no token was ever written.
 	 */
 	withoutBroadcastChannel?: boolean;
+	/** Make every localStorage method (and `length`) throw a SecurityError, as some privacy modes do. */
+	throwingLocalStorage?: boolean;
 };
 
 /**
@@ -103,6 +105,19 @@ export class TabGroup {
 					writes.push(`${key}=${value}`);
 					setItem.call(this, key, value);
 				};
+			});
+		}
+
+		if (this.options.throwingLocalStorage) {
+			await page.addInitScript(() => {
+				const refuse = (): never => {
+					throw new DOMException('The operation is insecure.', 'SecurityError');
+				};
+
+				const storage = {getItem: refuse, setItem: refuse, removeItem: refuse, clear: refuse, key: refuse, get length(): number {
+					return refuse();
+				}};
+				Object.defineProperty(window, 'localStorage', {configurable: true, get: () => storage});
 			});
 		}
 
