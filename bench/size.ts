@@ -43,6 +43,8 @@ export type BundleSize = {
 	fallbacks: Record<FallbackName, Size>;
 	/** Input files by bytes in the output, largest first. */
 	inputs: Array<{path: string; bytes: number}>;
+	/** The input files that put bytes into the start chunks: what must never include a fallback. */
+	startInputs: string[];
 };
 
 /**
@@ -99,6 +101,7 @@ export async function measureBundle(code: string, options: {resolveDir: string; 
 		fallback: sizeOf(chunks.filter(isFallback)),
 		fallbacks,
 		inputs: [...inputs].map(([path, bytes]) => ({path, bytes})).sort((a, b) => b.bytes - a.bytes),
+		startInputs: [...startFiles].flatMap((file) => Object.entries(result.metafile.outputs[file]?.inputs ?? {}).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path)),
 	};
 }
 

@@ -355,6 +355,8 @@ describe.concurrent('runtime', () => {
 		expect(names).toContain('node_modules/token-baton/dist/login.js');
 		// oauth4webapi as installed next to the package: a dependency, deduped by the app's bundler.
 		expect(names).toContain('node_modules/oauth4webapi/build/index.js');
+		// broadcast-channel, a dependency too: its browser build (no unix-socket method, no Node built-in).
+		expect(names).toContain('node_modules/broadcast-channel/dist/esbrowser/broadcast-channel.js');
 		expect(names.filter((name) => name.startsWith('node:') || (!name.startsWith('node_modules/') && name !== 'browser.mjs'))).toEqual([]);
 		expect(names.filter((name) => /\/dist\/(?:esnode|es5node)\//.test(name))).toEqual([]);
 		const externals = inputs.flatMap(([name, input]) => input.imports.filter((entry) => entry.external).map((entry) => `${name} -> ${entry.path}`));
@@ -372,6 +374,13 @@ describe.concurrent('runtime', () => {
 		expect(size.start.gzip, report).toBeLessThan(size.total.gzip);
 		// token-baton/login and oauth4webapi are never part of it.
 		expect(size.inputs.filter((input) => /login|oauth4webapi/.test(input.path))).toEqual([]);
+		// broadcast-channel (its browser build) is in the fallback chunk only: nothing of it at start, nor in the total.
+		const fallbackInputs = size.inputs.filter((input) => /broadcast-channel|oblivious-set|fallback-channel/.test(input.path));
+		expect(fallbackInputs.some((input) => input.path.endsWith('node_modules/broadcast-channel/dist/esbrowser/broadcast-channel.js')), report).toBe(true);
+		expect(fallbackInputs.filter((input) => !/\/esbrowser\/|oblivious-set|fallback-channel/.test(input.path))).toEqual([]);
+		expect(size.startInputs.filter((input) => /broadcast-channel|oblivious-set|fallback-channel|lease-lock/.test(input))).toEqual([]);
+		expect(size.fallbacks['broadcast-channel transport'].gzip).toBeGreaterThan(0);
+		expect(size.fallback.gzip).toBe(size.fallbacks['lease lock'].gzip + size.fallbacks['broadcast-channel transport'].gzip);
 	});
 
 	test(`token-baton/login alone (oauth4webapi included) <= ${LOGIN_BUDGET.gzip} B gzip`, async ({expect}) => {
