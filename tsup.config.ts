@@ -5,7 +5,7 @@ const shared: Options = {
 	// The ky entry imports only types from ky; the React and Vue entries import their framework.
 	entry: {index: 'src/index.ts', ky: 'src/ky.ts', login: 'src/login.ts', react: 'src/react.ts', vue: 'src/vue.ts'},
 	dts: true,
-	// Keeps the fallbacks (lease lock, localStorage channel) out of the entry chunk: they are imported only where needed.
+	// Keeps the fallbacks (lease lock, broadcast-channel transport) out of the entry chunk: they are imported only where needed.
 	splitting: true,
 	// Peer dependencies: the app's own copy, never bundled (tsup leaves peers external anyway; said here for the reader).
 	external: ['react', 'vue'],
