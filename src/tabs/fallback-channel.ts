@@ -8,10 +8,11 @@ import type {TabChannel} from './tab-channel.js';
  * each other where localStorage throws. Both write every message to disk, so only notices
  * travel here: never a token. Where neither works, tabs simply do not hear each other.
  */
-export function openFallbackChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
+export async function openFallbackChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): Promise<TabChannel> {
 	let channel: FallbackChannel<unknown> | undefined;
 	try {
-		channel = new FallbackChannel<unknown>(channelName);
+		// The package would take an IndexedDB that fails to open and reject where no one can catch it.
+		channel = new FallbackChannel<unknown>(channelName, await opensIndexedDb(`${channelName}:probe`) ? undefined : {type: 'localstorage'});
 		channel.onmessage = receive;
 	} catch {
 		// No usable method (no IndexedDB and a throwing localStorage): nothing to send or hear.
@@ -28,6 +29,28 @@ export function openFallbackChannel(channelName: string, receive: (data: unknown
 			if (channel && !channel.isClosed) channel.close().catch(() => {});
 		},
 	};
+}
+
+/**
+ * Whether IndexedDB opens a database here (it may exist and still fail: storage blocked,
+ * some private modes). The probe's upgrade is aborted, so it never creates the database.
+ */
+async function opensIndexedDb(name: string): Promise<boolean> {
+	return new Promise((resolve) => {
+		try {
+			const request = indexedDB.open(name);
+			request.onupgradeneeded = () => request.transaction?.abort();
+			request.onsuccess = () => {
+				request.result.close();
+				resolve(true);
+			};
+
+			// Aborted by us: it did open.
+			request.onerror = () => resolve(request.error?.name === 'AbortError');
+		} catch {
+			resolve(false);
+		}
+	});
 }
 
 /** The part of a message that may be written to storage, or undefined when nothing is left. */

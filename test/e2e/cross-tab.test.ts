@@ -227,6 +227,9 @@ describe('without a native BroadcastChannel (the broadcast-channel fallback)', (
 			expect(records).toContain('"type":"tokens"');
 			expect(records).toContain('"type":"signed-out"');
 			for (const secret of secrets) expect(records.includes(secret)).toBe(false);
+			// The transport's IndexedDB probe never leaves a database behind.
+			expect(await tabs[0]!.call('databases')).not.toContain(`${CHANNEL_NAME}:probe`);
+			expect(await tabs[0]!.call('databases')).toContain(`pubkey.broadcast-channel-0-${CHANNEL_NAME}`);
 			for (const tab of tabs) {
 				// Nothing at all went to localStorage (where it works; where it throws, nothing can).
 				if (!mode.throwingLocalStorage) {

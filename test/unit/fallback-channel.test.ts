@@ -86,6 +86,8 @@ describe('the fallback transport (no native BroadcastChannel)', {timeout: 20_000
 		]);
 		const onDisk = await storedMessages('token-baton:notices');
 		expect(onDisk).toHaveLength(4);
+		// The transport's probe of IndexedDB left no database behind.
+		expect((await indexedDB.databases()).map((database) => database.name)).not.toContain('token-baton:notices:probe');
 		expect(JSON.stringify(onDisk)).not.toMatch(/secret/);
 		// Closed: nothing more is sent.
 		channel.close();
@@ -152,6 +154,39 @@ describe('the fallback transport (no native BroadcastChannel)', {timeout: 20_000
 		await vi.waitFor(() => expect(wire.heard).toEqual([{protocol: 'token-baton', v: 1, from: 'tab-1', type: 'signed-out', reason: 'logout'}]), {timeout: 5000});
 		channel.close();
 		await wire.channel.close();
+	});
+
+	test('where IndexedDB is there but cannot open a database (storage blocked), notices go over localStorage, and nothing is left unhandled', async () => {
+		// Vitest fails the run on an unhandled rejection: the package alone would leave two here.
+		vi.stubGlobal('indexedDB', {open: () => {
+			throw new DOMException('The user denied permission to access the database.', 'UnknownError');
+		}});
+		const wire = new PackageChannel('token-baton:blocked', {type: 'localstorage'});
+		const heard: unknown[] = [];
+		wire.onmessage = (message: unknown) => heard.push(message);
+		const channel = openTabChannel('blocked', 'tab-1', () => {});
+		channel.post({type: 'signed-out', reason: 'logout'});
+		await vi.waitFor(() => expect(heard).toEqual([{protocol: 'token-baton', v: 1, from: 'tab-1', type: 'signed-out', reason: 'logout'}]), {timeout: 5000});
+		channel.close();
+		await wire.close();
+	});
+
+	test('an IndexedDB open that fails asynchronously is taken as unusable too', async () => {
+		throwingLocalStorage();
+		vi.stubGlobal('indexedDB', {open() {
+			const request: {error: DOMException; onerror?: () => void} = {error: new DOMException('denied', 'UnknownError')};
+			setTimeout(() => request.onerror?.(), 0);
+			return request;
+		}});
+		const received: unknown[] = [];
+		const channel = openTabChannel('failing', 'tab-1', (message) => received.push(message));
+		channel.post({type: 'signed-out', reason: 'logout'});
+		await new Promise((resolve) => {
+			setTimeout(resolve, 300);
+		});
+		channel.close();
+		await settle();
+		expect(received).toEqual([]);
 	});
 
 	test('where neither IndexedDB nor localStorage works, tabs do not hear each other and nothing throws', async () => {
