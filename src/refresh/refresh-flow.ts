@@ -11,7 +11,7 @@ import type {TabExchange} from '../tabs/tab-exchange.js';
 import type {TokenSet} from '../tokens/token-set.js';
 import {MAX_RETRY_AFTER_MS} from './retry-after.js';
 import {revokeRefreshToken} from './revoke.js';
-import {requestTokens} from './token-request.js';
+import {requestTokens, type DpopSigner} from './token-request.js';
 
 /**
  * One refresh of this tab. A tab with no access token yet (a new tab, a restored session)
@@ -77,9 +77,21 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		throw error;
 	}
 
+	// DPoP: the key is the stored session's, which every tab and reload shares.
+	let dpop: DpopSigner | undefined;
+	if (options.dpop && options.tokenEndpoint) {
+		const client = await control.dpop();
+		const key = stored.dpopKey ?? await client.key().catch(() => undefined);
+		if (signal.aborted) return;
+		// The refresh token is bound to a key nobody has any more: it can never be used again.
+		if (!key) return control.endSession('dpop-key-missing');
+		client.useKey(stored.sid, key);
+		dpop = {client, key};
+	}
+
 	let tokens: TokenSet;
 	try {
-		tokens = await requestTokens(options, stored.refreshToken, control.alive);
+		tokens = await requestTokens(options, stored.refreshToken, control.alive, dpop);
 	} catch (error) {
 		if (error instanceof TransientRefreshError && error.retryAt !== undefined) await holdRefreshes(repository, stored, error.retryAt);
 		if (!(error instanceof OAuthError) || signal.aborted) throw error;
@@ -96,12 +108,13 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		n: stored.n + 1,
 		refreshToken: tokens.refreshToken ?? stored.refreshToken,
 		refreshExpiresAt: tokens.refreshExpiresAt ?? stored.refreshExpiresAt,
+		dpopKey: dpop?.key ?? stored.dpopKey,
 	};
 	// Rotation: the new refresh token is stored before the new access token is handed out.
 	const written = !signal.aborted && await writeSession(repository, next, stored);
 	if (!written || signal.aborted) {
 		control.warn('result-discarded', 'session ended during refresh');
-		if (tokens.refreshToken !== undefined) void revokeRefreshToken(options, tokens.refreshToken);
+		if (tokens.refreshToken !== undefined) void revokeRefreshToken(options, tokens.refreshToken, dpop);
 		return;
 	}
 
