@@ -12,7 +12,7 @@ import {cpus, release, totalmem, type as osType} from 'node:os';
 import {join} from 'node:path';
 import type {EnduranceResult, EnduranceSnapshot} from './endurance.js';
 import {hotPathAndFetch, startChromium, tabsRun, percentile, type Chromium, type FetchResult, type HotPathResult, type TabsRun} from './lib/chromium.js';
-import {LOGIN_BUDGET, measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
+import {DPOP_BUDGET, LOGIN_BUDGET, measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
 import {formatBytes, formatKiB, formatNumber, formatSpread, median, spread, table, type Spread} from './lib/stats.js';
 
 const root = process.argv[2] ?? process.cwd();
@@ -106,6 +106,10 @@ function sizeSection(entries: SizeEntry[]): string {
 	const loginBudget = login
 		? ` token-baton/login, its own budget (bench/size.ts \`LOGIN_BUDGET\`, checked the same way): ≤ ${formatBytes(LOGIN_BUDGET.gzip)} B gzip; this run ${formatBytes(login.total.gzip)} B (${login.total.gzip <= LOGIN_BUDGET.gzip ? 'within' : '**over**'}).`
 		: '';
+	// The DPoP chunk: only \`createTokenManager({dpop: true})\` loads it (issue 16); nothing at start without it.
+	const dpopLine = own
+		? ` DPoP (\`dpop: true\`), its own chunk outside start and total (bench/size.ts \`DPOP_BUDGET\`): ${formatBytes(own.dpop.gzip)} B gzip (${own.dpop.gzip <= DPOP_BUDGET.gzip ? 'within' : '**over**'} ${formatBytes(DPOP_BUDGET.gzip)} B); the start is the same with and without \`dpop\`, which is an option, not an import.`
+		: '';
 	const inputs = own
 		? `\n\ntoken-baton's largest inputs (bytes in the minified output, all chunks): ${own.inputs.slice(0, 8).map((input) => `\`${input.path.replace(/^.*node_modules\//, '')}\` ${formatBytes(input.bytes)}`).join(', ')}.`
 		: '';
@@ -121,7 +125,7 @@ gzip level 9, brotli default (quality 11). Sizes are deterministic, so each is m
 
 ${table(['import', 'versions', 'start min', 'start gzip', 'start brotli', 'total min', 'total gzip', 'total brotli', 'fallback gzip', 'note'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
-${budget}${loginBudget}${inputs}
+${budget}${loginBudget}${dpopLine}${inputs}
 
 The imports measured: ${entries.map((entry) => `${entry.label}: \`${entry.code.split('\n').filter((line) => line.startsWith('import')).join(' ')}\``).join('; ')}.`;
 }
