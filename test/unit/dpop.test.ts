@@ -5,6 +5,7 @@ import ky from 'ky';
 import {http, HttpResponse} from 'msw';
 import {describe, expect, test} from 'vitest';
 import {DpopError, InvalidResponseError, type TokenManager, type TokenManagerOptions} from '../../src/index.js';
+import type {DpopClient} from '../../src/dpop/dpop-client.js';
 import {withAuth} from '../../src/ky.js';
 import {readMessage} from '../../src/tabs/messages.js';
 import {API_ORIGIN} from '../helpers/api-server.js';
@@ -30,6 +31,13 @@ async function signedIn(options: TokenManagerOptions = {}): Promise<TokenManager
 	const exchangeProof = await auth.createDpopProof('POST', TOKEN_URL);
 	await auth.setTokens(server().login(await jktOf(exchangeProof)));
 	return auth;
+}
+
+/** The manager's DPoP client (its `dpop` option is on). */
+async function dpopOf(auth: TokenManager): Promise<DpopClient> {
+	const dpop = await auth._dpop();
+	if (!dpop) throw new Error('dpop is off');
+	return dpop;
 }
 
 /** The stored record of manager `name`, as IndexedDB holds it. */
@@ -67,7 +75,7 @@ describe('proofs follow RFC 9449', () => {
 
 	test('the private key is non-extractable and the same key signs every proof of a session', async () => {
 		const auth = await signedIn();
-		const dpop = await auth._dpop()!;
+		const dpop = await dpopOf(auth);
 		const key = await dpop.key();
 		expect(key.privateKey.extractable).toBe(false);
 		await expect(crypto.subtle.exportKey('jwk', key.privateKey)).rejects.toThrow();
@@ -79,7 +87,7 @@ describe('proofs follow RFC 9449', () => {
 describe('the key lives with the session', () => {
 	test('signed out, proofs use a pending key that setTokens adopts: the refresh is accepted with it', async () => {
 		const auth = await signedIn();
-		const jkt = await (await auth._dpop()!).thumbprint();
+		const jkt = await (await dpopOf(auth)).thumbprint();
 		expect(await auth.getAccessToken({rejectedToken: 'at-1'})).toBe('at-2');
 		expect(server().tokenCalls).toHaveLength(1);
 		expect(server().tokenCalls[0]!.proof).toMatchObject({ok: true, jkt});
@@ -87,7 +95,7 @@ describe('the key lives with the session', () => {
 
 	test('stored with the session: another tab and a reload sign with the same key', async () => {
 		const first = await signedIn();
-		const jkt = await (await first._dpop()!).thumbprint();
+		const jkt = await (await dpopOf(first)).thumbprint();
 		const record = await storedRecord();
 		expect((record!.dpopKey as CryptoKeyPair).privateKey).toBeInstanceOf(CryptoKey);
 		const second = makeManager({apiOrigins: [API_ORIGIN], dpop: true});
@@ -104,7 +112,7 @@ describe('the key lives with the session', () => {
 
 	test('logout deletes the key; the next login makes a new one', async () => {
 		const auth = await signedIn();
-		const jkt = await (await auth._dpop()!).thumbprint();
+		const jkt = await (await dpopOf(auth)).thumbprint();
 		await auth.logout();
 		expect(await storedRecord()).not.toHaveProperty('dpopKey');
 		expect(server().revokeCalls).toHaveLength(1);
@@ -112,7 +120,7 @@ describe('the key lives with the session', () => {
 		const next = await auth.createDpopProof('POST', TOKEN_URL);
 		expect(await jktOf(next)).not.toBe(jkt);
 		await auth.setTokens(server().login(await jktOf(next)));
-		expect(await (await auth._dpop()!).thumbprint()).toBe(await jktOf(next));
+		expect(await (await dpopOf(auth)).thumbprint()).toBe(await jktOf(next));
 	});
 
 	test('an ended session (invalid_grant) leaves no key behind', async () => {
