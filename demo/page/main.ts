@@ -131,6 +131,8 @@ async function main(): Promise<void> {
 			return auth.setTokens(json);
 		},
 		logout: () => auth.logout(),
+		// With DPoP, the code exchange is signed with the manager's key: a wrapper passes this on.
+		_dpop: () => auth._dpop(),
 	};
 	const login = createLogin(loginAuth, {
 		issuer: config.issuer,
