@@ -5,6 +5,7 @@ import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import {holdRefreshes, loadForRefresh, writeSession} from '../storage/session-writes.js';
 import {isEnded, sameGeneration, type StoredSession} from '../storage/stored-session.js';
+import {dpopError} from '../dpop/dpop-failure.js';
 import {askTabs} from '../tabs/ask-tabs.js';
 import {createRefreshLock} from '../tabs/refresh-lock.js';
 import type {TabExchange} from '../tabs/tab-exchange.js';
@@ -83,8 +84,13 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		const client = await control.dpop();
 		const key = stored.dpopKey ?? await client.key().catch(() => undefined);
 		if (signal.aborted) return;
-		// The refresh token is bound to a key nobody has any more: it can never be used again.
-		if (!key) return control.endSession('dpop-key-missing');
+		if (!key) {
+			// Shared storage holds the key with the session: without it there, the refresh token is
+			// bound to a key nobody has any more. In memory only, the tab that logged in has it.
+			if (repository.store.persistent) return control.endSession('dpop-key-missing');
+			throw dpopError('no-key');
+		}
+
 		client.useKey(stored.sid, key);
 		dpop = {client, key};
 	}

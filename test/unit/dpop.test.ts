@@ -3,7 +3,7 @@ import {calculateJwkThumbprint, decodeJwt, decodeProtectedHeader} from 'jose';
 import {createStore, get} from 'idb-keyval';
 import ky from 'ky';
 import {http, HttpResponse} from 'msw';
-import {describe, expect, test} from 'vitest';
+import {describe, expect, test, vi} from 'vitest';
 import {DpopError, InvalidResponseError, type TokenManager, type TokenManagerOptions} from '../../src/index.js';
 import type {DpopClient} from '../../src/dpop/dpop-client.js';
 import {withAuth} from '../../src/ky.js';
@@ -131,6 +131,28 @@ describe('the key lives with the session', () => {
 		await auth.getAccessToken({rejectedToken: 'at-x'}).catch(() => {});
 		await signedOut;
 		expect(await storedRecord()).not.toHaveProperty('dpopKey');
+	});
+});
+
+describe('without IndexedDB', () => {
+	test('the key lives in memory with the session; a tab without it does not end the session for the tab that has it', async () => {
+		vi.stubGlobal('indexedDB', undefined);
+		// Open before the login: without storage, a tab opened later would not find the session.
+		const second = makeManager({apiOrigins: [API_ORIGIN], dpop: true});
+		await second.ready;
+		const first = await signedIn();
+		// The login reached the second tab over the channel; the key did not (it is in the first tab's memory).
+		await expect.poll(() => second.state).toBe('signed-in');
+		const errors: unknown[] = [];
+		second.on('error', ({error}) => errors.push(error));
+		await expect(second.getAccessToken({rejectedToken: 'at-1'})).rejects.toBeDefined();
+		expect(errors).toEqual([expect.objectContaining({code: 'ERR_DPOP', problem: 'no-key'})]);
+		expect(server().tokenCalls).toHaveLength(0);
+		expect(first.state).toBe('signed-in');
+		expect(second.state).toBe('signed-in');
+		// The tab that logged in refreshes with its key as usual.
+		expect(await first.getAccessToken({rejectedToken: 'at-1'})).toBe('at-2');
+		expect(server().tokenCalls.at(-1)!.proof).toMatchObject({ok: true});
 	});
 });
 
