@@ -1,4 +1,5 @@
 import type {SessionControl} from '../core/session-control.js';
+import type {StoredSession} from '../storage/stored-session.js';
 import type {dpopError} from './dpop-failure.js';
 import type {openTabChannel} from '../tabs/tab-channel.js';
 import {createKeyPair as createEcKeyPair, publicJwk, thumbprint} from './dpop-key.js';
@@ -25,10 +26,24 @@ export type DpopClient = {
 	/** Keep the response's `DPoP-Nonce` for its origin (servers send new ones on successes too); resolves whether the response asks for a retry with it. */
 	asksForNonce(url: string | URL, response: Response): Promise<boolean>;
 	/**
-	 * `attempt` (a request to `url` whose proof it makes with `proof()`), sent again once when
-	 * the answer asks for a nonce: the retry's proof carries the nonce just learned.
+	 * A POST to the token or revocation endpoint signed with `key` (its `dpop` header added to
+	 * `init`'s), sent again once when the answer asks for a nonce, with the nonce just learned.
 	 */
-	send(url: string | URL, attempt: () => Promise<Response>): Promise<Response>;
+	post(url: string, init: RequestInit & {headers: Record<string, string>}, key: CryptoKeyPair): Promise<Response>;
+	/**
+	 * `request` (an `auth.fetch` attempt to an allowed origin) with `Authorization: DPoP token`
+	 * and a proof; when the answer asks for a nonce, once more with a copy from `replay`. An
+	 * answer that still asks for one is returned, and `askedForNonce` says so.
+	 */
+	request(request: Request, token: string, extra: RequestInit | undefined, replay: (() => Request) | undefined): Promise<Response>;
+	/** Whether `request` returned `response` because the server wanted a nonce it could not give: a 401 about nonces, not about the token. */
+	askedForNonce(response: Response): boolean;
+	/**
+	 * What signs the refresh of `stored`: its key (or this tab's, for its session). Null when the
+	 * shared storage has no key for it: the refresh token is bound to a key nobody has any more.
+	 * Rejects with `DpopError('no-key')` when the session lives in memory in another tab.
+	 */
+	signer(stored: StoredSession): Promise<{client: DpopClient; key: CryptoKeyPair} | null>;
 	/**
 	 * The key of a new session `sid`: the pending one (the code exchange was signed with it);
 	 * else the current session's, which an app's own exchange signed while signed in; else a new one.
@@ -108,21 +123,51 @@ function createDpopClient(control: SessionControl, fail: typeof dpopError, nonce
 		throw fail('no-key');
 	};
 
-	return {
-		async proof(method, url, options = {}, pair) {
-			pair ??= await key();
-			await nonces.ready;
-			return signProof(pair.privateKey, await jwkOf(pair), {method, url, nonce: options.nonce ?? nonces.get(url), accessToken: options.accessToken});
-		},
+	const proof: DpopClient['proof'] = async (method, url, options = {}, pair) => {
+		pair ??= await key();
+		await nonces.ready;
+		return signProof(pair.privateKey, await jwkOf(pair), {method, url, nonce: options.nonce ?? nonces.get(url), accessToken: options.accessToken});
+	};
+
+	// Answers that asked for a nonce after their one retry: returned to the caller as they are.
+	const refused = new WeakSet<Response>();
+	/** `attempt`, and once more when the answer asks for a nonce; the retry's proof carries it. */
+	const withNonce = async (url: string, attempt: (again: boolean) => Promise<Response | undefined>) => {
+		const first = (await attempt(false))!;
+		if (!(await asksForNonce(url, first))) return first;
+		const second = await attempt(true);
+		if (!second) {
+			refused.add(first);
+			return first;
+		}
+
+		// Not awaited: cancelling a body nobody reads may never settle.
+		first.body?.cancel().catch(() => {});
+		if (await asksForNonce(url, second)) refused.add(second);
+		return second;
+	};
+
+	const client: DpopClient = {
+		proof,
 		asksForNonce,
-		async send(url, attempt) {
-			const first = await attempt();
-			if (!(await asksForNonce(url, first))) return first;
-			// Not awaited: cancelling a body nobody reads may never settle.
-			first.body?.cancel().catch(() => {});
-			const second = await attempt();
-			await asksForNonce(url, second);
-			return second;
+		post: async (url, init, pair) => withNonce(url, async () => fetch(url, {...init, headers: {...init.headers, dpop: await proof('POST', url, {}, pair)}})),
+		request: async (request, token, extra, replay) => withNonce(request.url, async (again) => {
+			const attempt = again ? replay?.() : request;
+			if (!attempt) return undefined;
+			attempt.headers.set('authorization', `DPoP ${token}`);
+			attempt.headers.set('dpop', await proof(attempt.method, attempt.url, {accessToken: token}));
+			return fetch(attempt, extra);
+		}),
+		askedForNonce: (response) => refused.has(response),
+		async signer(stored) {
+			const pair = stored.dpopKey ?? await key().catch(() => undefined);
+			if (!pair) {
+				if (control.repository.store.persistent) return null;
+				throw fail('no-key');
+			}
+
+			current = {sid: stored.sid, pair};
+			return {client, key: pair};
 		},
 		async keyForLogin(sid) {
 			const own = current?.sid === control.session()?.gen.sid ? current?.pair : undefined;
@@ -138,4 +183,5 @@ function createDpopClient(control: SessionControl, fail: typeof dpopError, nonce
 		key,
 		thumbprint: async () => thumbprint(await jwkOf(await key())),
 	};
+	return client;
 }

@@ -5,14 +5,13 @@ import {TokenBatonError} from '../errors/token-baton-error.js';
 import {TransientRefreshError} from '../errors/transient-refresh-error.js';
 import {holdRefreshes, loadForRefresh, writeSession} from '../storage/session-writes.js';
 import {isEnded, sameGeneration, type StoredSession} from '../storage/stored-session.js';
-import {dpopError} from '../dpop/dpop-failure.js';
 import {askTabs} from '../tabs/ask-tabs.js';
 import {createRefreshLock} from '../tabs/refresh-lock.js';
 import type {TabExchange} from '../tabs/tab-exchange.js';
 import type {TokenSet} from '../tokens/token-set.js';
 import {MAX_RETRY_AFTER_MS} from './retry-after.js';
 import {revokeRefreshToken} from './revoke.js';
-import {requestTokens, type DpopSigner} from './token-request.js';
+import {requestTokens} from './token-request.js';
 
 /**
  * One refresh of this tab. A tab with no access token yet (a new tab, a restored session)
@@ -79,21 +78,9 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 	}
 
 	// DPoP: the key is the stored session's, which every tab and reload shares.
-	let dpop: DpopSigner | undefined;
-	if (options.dpop && options.tokenEndpoint) {
-		const client = await control.dpop();
-		const key = stored.dpopKey ?? await client.key().catch(() => undefined);
-		if (signal.aborted) return;
-		if (!key) {
-			// Shared storage holds the key with the session: without it there, the refresh token is
-			// bound to a key nobody has any more. In memory only, the tab that logged in has it.
-			if (repository.store.persistent) return control.endSession('dpop-key-missing');
-			throw dpopError('no-key');
-		}
-
-		client.useKey(stored.sid, key);
-		dpop = {client, key};
-	}
+	const dpop = options.dpop && options.tokenEndpoint ? await (await control.dpop()).signer(stored) : undefined;
+	if (signal.aborted) return;
+	if (dpop === null) return control.endSession('dpop-key-missing');
 
 	let tokens: TokenSet;
 	try {

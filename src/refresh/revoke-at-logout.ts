@@ -15,8 +15,7 @@ export async function revokeAtLogout(control: SessionControl, previous: unknown,
 	if (refreshToken === undefined) return;
 	// DPoP: the key went with the stored session; the record removed at logout still holds it.
 	const key = live?.dpopKey;
-	const client = key && control.options.dpop ? await control.dpop().catch(() => undefined) : undefined;
-	const dpop = client && key ? {client, key} : undefined;
+	const dpop = key && control.options.dpop ? await control.dpop().then((client) => ({client, key}), () => undefined) : undefined;
 	const error = await revokeRefreshToken(control.options, refreshToken, dpop);
 	if (error) control.warn('revocation-failed', 'revocation failed', error);
 }

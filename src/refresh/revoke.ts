@@ -16,16 +16,16 @@ export async function revokeRefreshToken(options: ResolvedOptions, refreshToken:
 	try {
 		const body = new URLSearchParams({token: refreshToken, token_type_hint: 'refresh_token'});
 		if (options.clientId !== undefined) body.set('client_id', options.clientId);
-		const attempt = async () => fetch(url, {
+		const init = {
 			method: 'POST',
-			headers: {'content-type': 'application/x-www-form-urlencoded', ...dpop && {dpop: await dpop.client.proof('POST', url, {}, dpop.key)}},
+			headers: {'content-type': 'application/x-www-form-urlencoded'},
 			body,
 			signal: timeout.signal,
 			credentials: 'omit',
 			// Let the request finish when logout navigates away from the page.
 			keepalive: true,
-		});
-		const response = await (dpop ? dpop.client.send(url, attempt) : attempt());
+		} as const;
+		const response = await (dpop ? dpop.client.post(url, init, dpop.key) : fetch(url, init));
 		return response.ok ? undefined : new RevocationError({status: response.status});
 	} catch (error) {
 		return new RevocationError({cause: error});

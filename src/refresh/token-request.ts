@@ -51,21 +51,16 @@ async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, 
 	const url = options.tokenEndpoint!;
 	const body = new URLSearchParams({...options.refreshParams, grant_type: 'refresh_token', refresh_token: refreshToken});
 	if (options.clientId !== undefined) body.set('client_id', options.clientId);
-	const attempt = async () => {
-		const headers: Record<string, string> = {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'};
-		// A proof that cannot be made is not the network failing: its error passes as it is.
-		if (dpop) headers.dpop = await dpop.client.proof('POST', url, {}, dpop.key);
-		return overNetwork(fetch(url, {
-			method: 'POST',
-			headers,
-			body,
-			signal,
-			cache: 'no-store',
-			// Public clients authenticate with client_id only; never send the app's cookies along.
-			credentials: 'omit',
-		}));
-	};
-	const response = await (dpop ? dpop.client.send(url, attempt) : attempt());
+	const init = {
+		method: 'POST',
+		headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
+		body,
+		signal,
+		cache: 'no-store',
+		// Public clients authenticate with client_id only; never send the app's cookies along.
+		credentials: 'omit',
+	} as const;
+	const response = await overNetwork(dpop ? dpop.client.post(url, init, dpop.key) : fetch(url, init));
 	const text = await readBody(response);
 	if (response.ok) return parseJson(text);
 	throw errorFor(response, text);

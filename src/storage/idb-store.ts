@@ -22,7 +22,7 @@ export type StoredRecord = {
 	iv?: Uint8Array<ArrayBuffer>;
 	data?: ArrayBuffer;
 	/** The DPoP key pair (the private key non-extractable), as IndexedDB stores CryptoKeys. */
-	dpopKey?: CryptoKeyPair;
+	dpopKey?: CryptoKeyPair | undefined;
 };
 
 /** Loads what reads and writes records (record-codec.ts, idb-writes.ts); DEVELOPERS.md, "What loads when". */

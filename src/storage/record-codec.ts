@@ -30,8 +30,7 @@ export async function decodeRecord(value: unknown, name: string, store: UseStore
 
 /** The record to store `session` as; `encrypt: false` keeps the refresh token in the clear. */
 export async function encodeRecord(session: StoredSession, name: string, encrypt: boolean, store: UseStore): Promise<StoredRecord> {
-	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null};
-	if (session.dpopKey) record.dpopKey = session.dpopKey;
+	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null, dpopKey: session.dpopKey};
 	if (!encrypt) return {...record, refreshToken: session.refreshToken};
 	return {...record, ...(await seal(await ensureKey(store), session.refreshToken, context(record)))};
 }
@@ -93,7 +92,7 @@ function isRecord(value: unknown): value is StoredRecord {
 		// Number.isFinite never converts: a string such as "1" is refused.
 		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt))
 		&& (r.holdUntil === undefined || Number.isFinite(r.holdUntil))
-		&& (r.dpopKey === undefined || isCryptoKey(r.dpopKey?.privateKey) && isCryptoKey(r.dpopKey.publicKey));
+		&& (r.dpopKey === undefined || isCryptoKey(r.dpopKey?.privateKey));
 }
 
 function isCryptoKey(value: unknown): value is CryptoKey {
