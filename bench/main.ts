@@ -10,9 +10,10 @@ import {execFileSync, spawn} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {cpus, release, totalmem, type as osType} from 'node:os';
 import {join} from 'node:path';
+import type {DpopBenchResult} from './dpop.js';
 import type {EnduranceResult, EnduranceSnapshot} from './endurance.js';
 import {hotPathAndFetch, startChromium, tabsRun, percentile, type Chromium, type FetchResult, type HotPathResult, type TabsRun} from './lib/chromium.js';
-import {LOGIN_BUDGET, measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
+import {DPOP_BUDGET, LOGIN_BUDGET, measureSizes, SIZE_BUDGET, type SizeEntry} from './lib/sizes.js';
 import {formatBytes, formatKiB, formatNumber, formatSpread, median, spread, table, type Spread} from './lib/stats.js';
 
 const root = process.argv[2] ?? process.cwd();
@@ -78,7 +79,40 @@ async function enduranceRun(index: number): Promise<EnduranceResult> {
 	return JSON.parse(readFileSync(out, 'utf8')) as EnduranceResult;
 }
 
+/** bench/dpop.ts in a process of its own (fake-indexeddb is global there). */
+async function dpopRun(): Promise<DpopBenchResult> {
+	const out = join(root, 'bench', '.out', 'dpop.json');
+	await new Promise<void>((resolve, reject) => {
+		const child = spawn(process.execPath, [join(root, 'bench', '.out', 'dpop.mjs'), out], {cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: {...process.env, DPOP_RUNS: QUICK ? '2' : '5'}});
+		child.once('error', reject);
+		child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`DPoP run exited with ${code}`)));
+	});
+	return JSON.parse(readFileSync(out, 'utf8')) as DpopBenchResult;
+}
+
 // --- rendering -------------------------------------------------------------------------------
+
+function dpopSection(result: DpopBenchResult): string {
+	const row = (label: string, pick: (run: DpopBenchResult['runs'][number]) => number) => [label, formatSpread(spread(result.runs.map(pick)), 0, ' µs')];
+	const rows = [
+		row('one proof (ES256 sign, no `ath`)', (run) => run.proofUs),
+		row('one proof with `ath` and `nonce` (one SHA-256 more)', (run) => run.proofWithAthUs),
+		row('`auth.fetch(url)` with `dpop: true`', (run) => run.authFetchUs),
+		row('`fetch(url)` with `Authorization: DPoP` and a proof signed by hand', (run) => run.byHandUs),
+		row('difference (auth.fetch − by hand)', (run) => run.authFetchUs - run.byHandUs),
+		row('`fetch(url)` with a bearer header (no proof), for scale', (run) => run.plainUs),
+	];
+	return `## 6. DPoP: one proof, and \`auth.fetch\` with DPoP against the same headers made by hand
+
+In Node (bench/dpop.ts, its own process; WebCrypto is Node's), a loopback server answering 200.
+A proof figure is the mean over ${result.proofsPerRun} sequential proofs; a request figure is the median of 5 blocks
+of ${result.requestsPerBlock} sequential requests (block order alternating). Median [min–max] of ${result.runs.length} runs.
+Statuses seen: ${result.statuses.join(', ')}. On this 2-core machine shared with other work the spread is wide;
+the proof's cost is one ECDSA P-256 signature (and a SHA-256 for \`ath\`), which the hand-made
+requests pay too, so their difference is the wrapper's own cost (token lookup, \`Request\`, the copy kept for a retry, nonce bookkeeping).
+
+${table(['what', 'time'], rows, ['l', 'r'])}`;
+}
 
 function sizeSection(entries: SizeEntry[]): string {
 	const rows = entries.map((entry) => {
@@ -109,6 +143,10 @@ function sizeSection(entries: SizeEntry[]): string {
 	const fallbacks = own
 		? `\n\ntoken-baton's fallback chunks (outside the total; bench/size.ts \`FALLBACKS\`), each loaded only where its API is missing:\n\n${Object.entries(own.fallbacks).map(([name, size]) => `- ${name}: ${formatBytes(size.gzip)} B gzip (${formatBytes(size.minified)} B minified, ${formatBytes(size.brotli)} B brotli)`).join('\n')}`
 		: '';
+	// The DPoP chunk: only \`createTokenManager({dpop: true})\` loads it (issue 16); nothing at start without it.
+	const dpopLine = own
+		? ` DPoP (\`dpop: true\`), its own chunk outside start and total (bench/size.ts \`DPOP_BUDGET\`): ${formatBytes(own.dpop.gzip)} B gzip (${own.dpop.gzip <= DPOP_BUDGET.gzip ? 'within' : '**over**'} ${formatBytes(DPOP_BUDGET.gzip)} B); the start is the same with and without \`dpop\`, which is an option, not an import.`
+		: '';
 	const inputs = own
 		? `\n\ntoken-baton's largest inputs (bytes in the minified output, all chunks): ${own.inputs.slice(0, 8).map((input) => `\`${input.path.replace(/^.*node_modules\//, '')}\` ${formatBytes(input.bytes)}`).join(', ')}.`
 		: '';
@@ -124,7 +162,7 @@ gzip level 9, brotli default (quality 11). Sizes are deterministic, so each is m
 
 ${table(['import', 'versions', 'start min', 'start gzip', 'start brotli', 'total min', 'total gzip', 'total brotli', 'fallback gzip', 'note'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
-${budget}${loginBudget}${fallbacks}${inputs}
+${budget}${loginBudget}${dpopLine}${fallbacks}${inputs}
 
 The imports measured: ${entries.map((entry) => `${entry.label}: \`${entry.code.split('\n').filter((line) => line.startsWith('import')).join(' ')}\``).join('; ')}.`;
 }
@@ -400,6 +438,15 @@ async function main(): Promise<void> {
 		await chromium?.close();
 	}
 
+	let dpop: DpopBenchResult | undefined;
+	let dpopError: string | undefined;
+	log('DPoP: proofs and auth.fetch with DPoP');
+	try {
+		dpop = await dpopRun();
+	} catch (error) {
+		dpopError = error instanceof Error ? error.message : String(error);
+	}
+
 	const endurance: EnduranceResult[] = [];
 	const enduranceFailures: string[] = [];
 	for (let r = 0; r < CONFIG.enduranceRuns; r++) {
@@ -440,6 +487,8 @@ ${fetch ? fetchSection(fetch) : `## 3. Request overhead\n\nNot measured: ${chrom
 ${byCount.size > 0 ? tabsSection(byCount, tabFailures) : `## 4. Tabs\n\nNot measured: ${chromiumError ?? 'unknown error'}`}
 
 ${enduranceSection(endurance, enduranceFailures)}
+
+${dpop ? dpopSection(dpop) : `## 6. DPoP\n\nNot measured: ${dpopError ?? 'unknown error'}`}
 `;
 	writeFileSync(join(root, 'bench', 'RESULTS.md'), markdown);
 	process.stdout.write(markdown);

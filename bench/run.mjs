@@ -28,7 +28,7 @@ if (built.status !== 0) {
 const {build} = await import('esbuild');
 await build({
 	absWorkingDir: root,
-	entryPoints: {main: join(bench, 'main.ts'), endurance: join(bench, 'endurance.ts')},
+	entryPoints: {main: join(bench, 'main.ts'), endurance: join(bench, 'endurance.ts'), dpop: join(bench, 'dpop.ts')},
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
@@ -40,5 +40,7 @@ await build({
 	logLevel: 'warning',
 });
 
-const result = spawnSync(process.execPath, [join(bench, '.out', 'main.mjs'), root, String(startedAt)], {cwd: root, stdio: 'inherit'});
+// BENCH_ONLY=dpop: only the DPoP part (bench/dpop.ts), printed as JSON; nothing written.
+const only = process.env.BENCH_ONLY === 'dpop' ? [join(bench, '.out', 'dpop.mjs')] : [join(bench, '.out', 'main.mjs'), root, String(startedAt)];
+const result = spawnSync(process.execPath, only, {cwd: root, stdio: 'inherit'});
 process.exit(result.status ?? 1);

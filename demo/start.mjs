@@ -8,6 +8,7 @@
  *                           port and the API the one after that
  *   DEMO_ACCESS_TOKEN_TTL   access-token lifetime in seconds (default 30)
  *   DEMO_REFRESH_LEEWAY     token-baton's refreshLeewaySeconds in the page (default 10)
+ *   DEMO_DPOP               1 (default): DPoP-bound tokens (RFC 9449) with nonces; 0: bearer tokens
  */
 import {DEFAULT_SETTINGS, startDemo} from './server/index.mjs';
 
@@ -26,10 +27,11 @@ function numberFromEnv(name, fallback, min) {
 const pagePort = numberFromEnv('DEMO_PORT', 5173, 1);
 const accessTokenTtl = numberFromEnv('DEMO_ACCESS_TOKEN_TTL', DEFAULT_SETTINGS.accessTokenTtl, 2);
 const refreshLeewaySeconds = numberFromEnv('DEMO_REFRESH_LEEWAY', DEFAULT_SETTINGS.refreshLeewaySeconds, 0);
+const dpop = process.env.DEMO_DPOP !== '0';
 
 let demo;
 try {
-	demo = await startDemo({pagePort, authPort: pagePort + 1, apiPort: pagePort + 2, accessTokenTtl, refreshLeewaySeconds});
+	demo = await startDemo({pagePort, authPort: pagePort + 1, apiPort: pagePort + 2, accessTokenTtl, refreshLeewaySeconds, dpop});
 } catch (error) {
 	if (error && typeof error === 'object' && error.code === 'EADDRINUSE') {
 		console.error(`demo: port ${error.port ?? ''} is in use. Pick other ports with DEMO_PORT=6173 npm run demo`);
@@ -48,6 +50,7 @@ token-baton demo
   authorization server  ${demo.issuer}  (oidc-provider, login with any name and password)
   protected API         ${demo.apiOrigin}/me
   access tokens live ${accessTokenTtl} s; token-baton refreshes ${refreshLeewaySeconds} s (plus jitter) before expiry
+  ${dpop ? 'DPoP on: tokens are bound to a key the page cannot export (DEMO_DPOP=0 for bearer tokens)' : 'DPoP off: bearer tokens'}
 
 Ctrl+C to stop.`);
 

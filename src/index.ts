@@ -27,3 +27,5 @@ export type {
 	TokenSource,
 	WarningCode,
 } from './types/events.js';
+export {DpopError, type DpopProblem} from './errors/dpop-error.js';
+export type {DpopProofOptions} from './dpop/dpop-client.js';

@@ -5,10 +5,11 @@
  * @packageDocumentation
  */
 import type {TokenManager} from './core/token-manager.js';
+import type {DpopClient} from './dpop/dpop-client.js';
 import {reportRejected, tokenForRequest, tokenForRetry} from './fetch/retry-policy.js';
 
 /** What `withAuth` needs from the token manager: a `TokenManager` fits, and so does a test double. */
-export type KyAuth = Pick<TokenManager, 'getAccessToken' | 'isAllowedUrl'>;
+export type KyAuth = Pick<TokenManager, 'getAccessToken' | 'isAllowedUrl'> & Partial<Pick<TokenManager, '_dpop'>>;
 
 /**
  * A ky hook as either major version calls it: ky 2 passes one state object, ky 1.14+
@@ -48,6 +49,9 @@ export type KyLike<Instance, RetryMarker> = {
  */
 export const RETRY_CODE = 'TOKEN_BATON_UNAUTHORIZED';
 
+/** The `code` of the forced retry when a server asks for a DPoP nonce (`use_dpop_nonce`). */
+export const NONCE_RETRY_CODE = 'TOKEN_BATON_DPOP_NONCE';
+
 /** What one ky call (all its attempts) carries: kept per call, keyed by ky's per-call `context` object. */
 type CallState = {
 	/** The token on the attempt last sent. */
@@ -56,6 +60,10 @@ type CallState = {
 	next: string | undefined;
 	/** A 401 was already retried: a second one is the caller's. */
 	retried: boolean;
+	/** DPoP is on: every attempt carries `Authorization: DPoP …` and a fresh proof. */
+	dpop: DpopClient | undefined;
+	/** An answer asking for a DPoP nonce was already sent again once. */
+	nonceRetried: boolean;
 };
 
 type HookCall = {
@@ -97,23 +105,34 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 		if (key && calls.has(key)) return;
 		if (!auth.isAllowedUrl(request.url) || request.headers.has('authorization')) return;
 		let token: string;
+		let dpop: DpopClient | undefined;
 		try {
+			dpop = await (auth._dpop?.() || undefined);
 			token = await tokenForRequest(auth, request.signal);
 		} catch (error) {
 			return fail(error);
 		}
 
+		const state: CallState = {sent: token, next: undefined, retried: false, dpop, nonceRetried: false};
 		// Changed in place: returning a new Request would skip ky 1's remaining beforeRequest hooks.
-		request.headers.set('authorization', bearer(token));
-		if (key) calls.set(key, {sent: token, next: undefined, retried: false});
+		await authorize(request, state);
+		if (key) calls.set(key, state);
 	};
 
 	const afterResponse: KyHook<RetryMarker | void> = async (...args) => {
 		const call = readHook(args);
-		if (call?.response?.status !== 401 || !call.key) return;
-		const state = calls.get(call.key);
-		// Not ours (a foreign origin, the caller's own Authorization, another hook replaced it), or already retried.
-		if (!state || state.retried || call.request.headers.get('authorization') !== bearer(state.sent)) return;
+		const state = call?.key ? calls.get(call.key) : undefined;
+		// Not ours (a foreign origin, the caller's own Authorization, another hook replaced it).
+		if (!call?.response || !state || call.request.headers.get('authorization') !== scheme(state)) return;
+		if (state.dpop && await state.dpop.asksForNonce(call.request.url, call.response)) {
+			// The server wants a nonce (RFC 9449 §8, §9): once more with it, apart from the retry after a 401.
+			if (state.nonceRetried || call.retryCount >= call.retryLimit) return;
+			state.nonceRetried = true;
+			state.next = state.sent;
+			return ky.retry({delay: 0, code: NONCE_RETRY_CODE});
+		}
+
+		if (call.response.status !== 401 || state.retried) return;
 		const rejected = state.sent;
 		state.retried = true;
 		if (call.retryCount >= call.retryLimit) {
@@ -134,7 +153,7 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 		// ky 1 retries any error, including one thrown by beforeRequest above before anything was sent.
 		if (typeof call.error === 'object' && call.error !== null && ownErrors.has(call.error)) throw call.error;
 		const state = call.key ? calls.get(call.key) : undefined;
-		if (!state || call.request.headers.get('authorization') !== bearer(state.sent)) return;
+		if (!state || call.request.headers.get('authorization') !== scheme(state)) return;
 		let token = state.next;
 		state.next = undefined;
 		if (token === undefined) {
@@ -149,14 +168,21 @@ export function withAuth<Instance, RetryMarker>(auth: KyAuth, ky: KyLike<Instanc
 		}
 
 		state.sent = token;
-		call.request.headers.set('authorization', bearer(token));
+		await authorize(call.request, state);
 	};
 
 	return ky.extend({hooks: {beforeRequest: [beforeRequest], beforeRetry: [beforeRetry], afterResponse: [afterResponse]}});
 }
 
-function bearer(token: string): string {
-	return `Bearer ${token}`;
+/** The Authorization header of the token last sent: `Bearer …`, or `DPoP …` with DPoP on. */
+function scheme(state: CallState): string {
+	return `${state.dpop ? 'DPoP' : 'Bearer'} ${state.sent}`;
+}
+
+/** Put `state.sent` on `request`, with a new DPoP proof for this attempt when DPoP is on. */
+async function authorize(request: Request, state: CallState): Promise<void> {
+	request.headers.set('authorization', scheme(state));
+	if (state.dpop) request.headers.set('dpop', await state.dpop.proof(request.method, request.url, {accessToken: state.sent}));
 }
 
 /** The request, options and state of a hook call, from ky 2's state object or ky 1's positional arguments. */

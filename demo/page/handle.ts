@@ -19,6 +19,8 @@ export type DemoConfig = {
 	resource: string;
 	scope: string;
 	refreshLeewaySeconds: number;
+	/** DPoP end to end: the manager's `dpop` option. */
+	dpop: boolean;
 };
 
 export type LogKind =
@@ -54,6 +56,14 @@ export type ApiOutcome =
 
 export type ReplayOutcome = {status: number; error?: string};
 
+/** What the demo API got when it replayed the tokens without the page's DPoP key (POST /demo/steal). */
+export type StealOutcome = {
+	refreshWithoutProof: {status: number; error?: string; description?: string};
+	refreshWithOtherKey: {status: number; error?: string; description?: string};
+	accessAsBearer: {ok: boolean; reason?: string};
+	accessWithOtherKey: {ok: boolean; reason?: string};
+};
+
 /** How this page load's `login.handleCallback()` ended, when the URL was an authorization response. */
 export type LoginOutcome = {ok: true; returnTo: string} | {ok: false; errorName: string; code: string | undefined};
 
@@ -75,6 +85,10 @@ export type DemoHandle = {
 	hasCapturedRefreshToken(): boolean;
 	/** Present the captured (old) refresh token to the token endpoint, as a thief would. */
 	replayCapturedRefreshToken(): Promise<ReplayOutcome>;
+	/** DPoP: the RFC 7638 thumbprint of this session's key (from a proof's header), or undefined when DPoP is off. */
+	dpopThumbprint(): Promise<string | undefined>;
+	/** DPoP: the API replays the newest refresh token and this tab's access token without the key. */
+	stealWithoutKey(): Promise<StealOutcome>;
 };
 
 declare global {

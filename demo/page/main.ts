@@ -10,7 +10,7 @@ import ky, {HTTPError} from 'ky';
 import {createTokenManager, TokenBatonError} from '../../src/index.js';
 import {withAuth} from '../../src/ky.js';
 import {createLogin, LoginError, type LoginAuth} from '../../src/login.js';
-import type {ApiOutcome, DemoConfig, DemoHandle, LogEntry, LogKind, RecordedEvent, ReplayOutcome} from './handle.js';
+import type {ApiOutcome, DemoConfig, DemoHandle, LogEntry, LogKind, RecordedEvent, ReplayOutcome, StealOutcome} from './handle.js';
 
 const MAX_LOG_LINES = 300;
 
@@ -34,6 +34,7 @@ function readConfig(): DemoConfig {
 		resource: text('resource'),
 		scope: text('scope'),
 		refreshLeewaySeconds: typeof leeway === 'number' ? leeway : 60,
+		dpop: parsed.dpop === true,
 	};
 }
 
@@ -113,11 +114,13 @@ async function main(): Promise<void> {
 		apiOrigins: [config.apiOrigin],
 		refreshLeewaySeconds: config.refreshLeewaySeconds,
 		name: 'demo',
+		dpop: config.dpop,
 	});
 	const api = withAuth(auth, ky).extend({prefix: config.apiOrigin});
 
 	const events: RecordedEvent[] = [];
 	let currentFingerprint: string | undefined;
+	let keyThumbprint: string | undefined;
 	// For the "stolen refresh token" button only: the refresh token of this tab's login
 	// response, kept in this page's memory. A real app never keeps one: token-baton owns it.
 	let capturedRefreshToken: string | undefined;
@@ -128,6 +131,8 @@ async function main(): Promise<void> {
 			return auth.setTokens(json);
 		},
 		logout: () => auth.logout(),
+		// With DPoP, the code exchange is signed with the manager's key: a wrapper passes this on.
+		_dpop: () => auth._dpop(),
 	};
 	const login = createLogin(loginAuth, {
 		issuer: config.issuer,
@@ -149,6 +154,10 @@ async function main(): Promise<void> {
 	const showFingerprint = () => {
 		// After the event, outside token-baton's own call stack.
 		setTimeout(() => {
+			void dpopThumbprint().then((jkt) => {
+				keyThumbprint = jkt;
+				render();
+			});
 			auth.getAccessToken().then(
 				async (token) => {
 					currentFingerprint = await fingerprint(token);
@@ -177,6 +186,7 @@ async function main(): Promise<void> {
 	auth.on('signed-out', ({reason}) => {
 		events.push({name: 'signed-out', at: Date.now(), reason});
 		currentFingerprint = undefined;
+		keyThumbprint = undefined;
 		const why =
 			reason === 'logout'
 				? 'logout (here or in another tab)'
@@ -204,6 +214,11 @@ async function main(): Promise<void> {
 		byId('refresh-in').textContent =
 			session?.refreshAt === undefined ? '—' : session.refreshAt <= now ? 'due now' : `in ${seconds(session.refreshAt - now)} (at ${clock(session.refreshAt)})`;
 		byId('scope').textContent = session?.scope ?? '—';
+		byId('dpop-key').textContent = !config.dpop ? 'off (bearer tokens)' : session && keyThumbprint ? `jkt ${keyThumbprint}` : '—';
+		byId<HTMLButtonElement>('steal').hidden = config.dpop;
+		const stealDpop = byId<HTMLButtonElement>('steal-dpop');
+		stealDpop.hidden = !config.dpop;
+		stealDpop.disabled = auth.state !== 'signed-in';
 		const signedIn = auth.state === 'signed-in';
 		byId<HTMLButtonElement>('login').hidden = signedIn;
 		byId<HTMLButtonElement>('logout').disabled = !signedIn;
@@ -274,6 +289,31 @@ async function main(): Promise<void> {
 		return {status: response.status, ...(error === undefined ? {} : {error})};
 	};
 
+	// The key's thumbprint, read from a proof's header as any server would (RFC 7638): the
+	// private key itself cannot be exported.
+	const dpopThumbprint = async (): Promise<string | undefined> => {
+		if (!config.dpop || auth.state !== 'signed-in') return undefined;
+		const proof = await auth.createDpopProof('GET', `${config.apiOrigin}/me`);
+		const header: unknown = JSON.parse(atob(proof.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')));
+		const jwk = isRecord(header) && isRecord(header.jwk) ? header.jwk : {};
+		const canonical = `{"crv":"${String(jwk.crv)}","kty":"${String(jwk.kty)}","x":"${String(jwk.x)}","y":"${String(jwk.y)}"}`;
+		const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
+		return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+	};
+
+	const stealWithoutKey = async (): Promise<StealOutcome> => {
+		log('stolen-token', 'Handing the newest refresh token and this tab\'s access token to the API, which replays them without this tab\'s key…');
+		const accessToken = await auth.getAccessToken();
+		// A demo shortcut: the page sends its own access token to its own API for the replay.
+		const response = await fetch(`${config.apiOrigin}/demo/steal`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({accessToken})});
+		const outcome = (await response.json()) as StealOutcome;
+		const refused = (result: {status: number; error?: string; description?: string}) => `${result.status} ${result.error ?? ''}${result.description ? ` (${result.description})` : ''}`;
+		log('stolen-token', `Refresh token without a proof: ${refused(outcome.refreshWithoutProof)}. With a proof of another key: ${refused(outcome.refreshWithOtherKey)}.`);
+		log('stolen-token', `Access token as a bearer token: ${outcome.accessAsBearer.ok ? 'accepted!' : `refused (${outcome.accessAsBearer.reason ?? ''})`}. With another key's proof: ${outcome.accessWithOtherKey.ok ? 'accepted!' : `refused (${outcome.accessWithOtherKey.reason ?? ''})`}.`);
+		byId('api-output').textContent = JSON.stringify(outcome, null, 2);
+		return outcome;
+	};
+
 	const handle: DemoHandle = {
 		auth,
 		login,
@@ -287,6 +327,8 @@ async function main(): Promise<void> {
 		callApi,
 		hasCapturedRefreshToken: () => capturedRefreshToken !== undefined,
 		replayCapturedRefreshToken,
+		dpopThumbprint,
+		stealWithoutKey,
 	};
 	window.tokenBatonDemo = handle;
 
@@ -305,6 +347,7 @@ async function main(): Promise<void> {
 		await login.logout({postLogoutRedirectUri: `${location.origin}/`});
 	});
 	button('steal', replayCapturedRefreshToken);
+	button('steal-dpop', stealWithoutKey);
 	button('api-reject', async () => {
 		const response = await fetch(`${config.apiOrigin}/demo/reject-issued-tokens`, {method: 'POST'});
 		log('api', `The API now refuses every access token issued so far (HTTP ${response.status}). Call it: the 401 is followed by one refresh and one retry.`);

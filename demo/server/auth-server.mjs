@@ -7,6 +7,8 @@
  *   revokes the whole grant (every refresh and access token issued from that login);
  * - short-lived JWT access tokens (RFC 9068) for one API, through resource indicators;
  * - RFC 7009 revocation; CORS only for the demo page's origin;
+ * - with `dpop`: DPoP (RFC 9449) required for the client (`dpop_bound_access_tokens`), with
+ *   server nonces (rotated every minute, sent on every token response);
  * - its development login and consent pages (any user name and password are accepted).
  */
 import {createHash, generateKeyPairSync, randomBytes} from 'node:crypto';
@@ -54,9 +56,10 @@ export function fingerprint(token) {
  *   pageOrigin: string,        // the SPA: redirect URI base and the only CORS origin
  *   resource: string,          // the API's resource indicator (also the JWT audience)
  *   settings: {accessTokenTtl: number, refreshTokenTtl: number},  // read on every issue
+ *   dpop?: boolean,            // DPoP-bound tokens only, with nonces
  * }} options
  */
-export async function createAuthServer({issuer, pageOrigin, resource, settings}) {
+export async function createAuthServer({issuer, pageOrigin, resource, settings, dpop = false}) {
 	const {default: Provider, errors} = await quietly(() => import('oidc-provider'));
 
 	// A fresh signing key per start: tokens from an earlier run are worthless.
@@ -77,6 +80,8 @@ export async function createAuthServer({issuer, pageOrigin, resource, settings})
 				redirect_uris: [`${pageOrigin}/`],
 				// RP-initiated logout (token-baton/login's logout) comes back to the page.
 				post_logout_redirect_uris: [`${pageOrigin}/`],
+				// Every token request must carry a DPoP proof: a token without the key is worthless.
+				...(dpop ? {dpop_bound_access_tokens: true} : {}),
 			},
 		],
 		scopes: ['openid', 'offline_access'],
@@ -104,6 +109,8 @@ export async function createAuthServer({issuer, pageOrigin, resource, settings})
 		},
 		features: {
 			devInteractions: {enabled: true},
+			// DPoP with server nonces: a 32-byte secret and nonces required (use_dpop_nonce otherwise).
+			dPoP: dpop ? {enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true} : {enabled: true},
 			// RP-initiated logout (token-baton/login's logout): the user confirms on this page. `form`
 			// is the provider's own form (with its CSRF token); the button submits it with logout=yes.
 			rpInitiatedLogout: {

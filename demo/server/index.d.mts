@@ -34,7 +34,15 @@ export type TokenRequestRecord = {
 };
 
 export type GrantRevokedRecord = {at: number; grant: string};
-export type ApiRequestRecord = {at: number; status: 200 | 401; reason: string | undefined};
+export type ApiRequestRecord = {
+	at: number;
+	status: 200 | 401;
+	reason: string | undefined;
+	/** DPoP: the thumbprint of the key whose proof was accepted. */
+	jkt?: string | undefined;
+	/** DPoP: the 401 asked for the API's nonce (`use_dpop_nonce`). */
+	nonce?: true | undefined;
+};
 
 export type DemoServer = {
 	pageUrl: string;
@@ -47,6 +55,8 @@ export type DemoServer = {
 	revocationEndpoint: string;
 	/** Mutable: changes apply to the next token issued / page loaded. */
 	settings: DemoSettings;
+	/** DPoP end to end (StartOptions `dpop`). */
+	dpop: boolean;
 	/** Emits 'token-request' (TokenRequestRecord) and 'grant-revoked' (GrantRevokedRecord). */
 	authEvents: EventEmitter;
 	tokenRequests: TokenRequestRecord[];
@@ -67,6 +77,8 @@ export type StartOptions = Partial<DemoSettings> & {
 	pagePort?: number;
 	authPort?: number;
 	apiPort?: number;
+	/** DPoP (RFC 9449) end to end: bound tokens with nonces, proofs checked by the API, `dpop: true` in the page. */
+	dpop?: boolean;
 };
 
 export declare function startDemo(options?: StartOptions): Promise<DemoServer>;

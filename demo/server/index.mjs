@@ -21,7 +21,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
 
 /**
  * @param {{pagePort?: number, authPort?: number, apiPort?: number,
- *   accessTokenTtl?: number, refreshTokenTtl?: number, refreshLeewaySeconds?: number}} [options]
+ *   accessTokenTtl?: number, refreshTokenTtl?: number, refreshLeewaySeconds?: number, dpop?: boolean}} [options]
+ *   dpop: DPoP (RFC 9449) end to end: the server binds tokens to the page's key and wants nonces,
+ *   the API checks proofs, the page turns on token-baton's `dpop` option. Off unless asked for.
  */
 export async function startDemo(options = {}) {
 	const settings = {
@@ -73,13 +75,15 @@ export async function startDemo(options = {}) {
 		// The API's resource indicator (RFC 8707) and the `aud` of its access tokens.
 		const resource = `${api.origin}/`;
 
-		const authServer = await createAuthServer({issuer, pageOrigin: page.origin, resource, settings});
+		const dpop = options.dpop === true;
+		const authServer = await createAuthServer({issuer, pageOrigin: page.origin, resource, settings, dpop});
 		const apiServer = createApiServer({
 			issuer,
 			jwksUri: `${issuer}/jwks`,
 			resource,
 			requiredScope: API_SCOPE,
 			pageOrigin: page.origin,
+			...(dpop ? {dpop: {tokenEndpoint: `${issuer}/token`, clientId: CLIENT_ID, latestRefreshToken: authServer.latestRefreshToken}} : {}),
 		});
 		const pageServer = await createPageServer({
 			config: () => ({
@@ -91,6 +95,7 @@ export async function startDemo(options = {}) {
 				resource,
 				scope: `openid offline_access ${API_SCOPE}`,
 				refreshLeewaySeconds: settings.refreshLeewaySeconds,
+				dpop,
 			}),
 		});
 
@@ -108,6 +113,7 @@ export async function startDemo(options = {}) {
 			tokenEndpoint: `${issuer}/token`,
 			revocationEndpoint: `${issuer}/token/revocation`,
 			settings,
+			dpop,
 			provider: authServer.provider,
 			authEvents: authServer.events,
 			tokenRequests: authServer.tokenRequests,

@@ -28,6 +28,7 @@ const OPTIONS: Record<string, Kind> = {
 	apiOrigins: 'origins',
 	name: 'text',
 	encryptStorage: 'boolean',
+	dpop: 'boolean',
 	refreshLeewaySeconds: [60, 0, 86_400],
 	requestTimeoutSeconds: [10, 0.001, 86_400],
 	lockTimeoutSeconds: [10, 0.001, 86_400],
@@ -53,9 +54,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 	}
 
 	const o = resolved as ResolvedOptions;
-	if (!o.tokenEndpoint === !o.refresh) fail('tokenEndpoint', 'or "refresh" is required, not both');
-	if ((o.tokenEndpoint ?? o.revocationEndpoint) && !o.clientId) fail('clientId', 'is required with an endpoint');
-	if (o.name.length > 100) fail('name', 'must be at most 100 characters');
+	if (!o.tokenEndpoint === !o.refresh) fail('tokenEndpoint', 'or "refresh": give one');
+	if ((o.tokenEndpoint ?? o.revocationEndpoint) && !o.clientId) fail('clientId', 'is required');
+	if (o.name.length > 100) fail('name', 'is too long');
 	return o;
 }
 
@@ -71,7 +72,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 	}
 
 	if (kind === 'params') {
-		if (typeof value !== 'object' || !value || Array.isArray(value)) fail(key, 'must be an object of strings');
+		if (typeof value !== 'object' || !value || Array.isArray(value)) fail(key, 'must be an object');
 		for (const [name, field] of Object.entries(value)) {
 			if (typeof field !== 'string' || RESERVED_PARAMS.includes(name)) fail(`${key}.${name}`, 'must be a string, not a grant field');
 		}
@@ -80,7 +81,7 @@ function check(key: string, kind: Kind, value: unknown): unknown {
 	}
 
 	if (kind === 'origins') {
-		if (!Array.isArray(value)) fail(key, 'must be an array of origins');
+		if (!Array.isArray(value)) fail(key, 'must be an array');
 		return value.map((entry: unknown, index) => {
 			const url = typeof entry === 'string' ? parse(entry) : undefined;
 			// Exact origins only: a path, query, credentials or wildcard would suggest a looser match than the one made.

@@ -1,3 +1,4 @@
+import type {DpopClient} from '../dpop/dpop-client.js';
 import type {TokenBatonError} from '../errors/token-baton-error.js';
 import type {SessionRepository} from '../storage/session-repository.js';
 import type {Generation, StoredSession} from '../storage/stored-session.js';
@@ -36,4 +37,6 @@ export type SessionControl = {
 	warn(code: WarningCode, message: string, error?: TokenBatonError): void;
 	/** Look at the clock again (a refresh finished, a backoff changed). */
 	tick(): void;
+	/** The DPoP client (src/dpop/), loaded on first use; rejects with `DpopError('off')` without the `dpop` option. */
+	dpop(): Promise<DpopClient>;
 };

@@ -1,3 +1,4 @@
+import type {DpopClient, DpopProofOptions} from '../dpop/dpop-client.js';
 import {RevocationError} from '../errors/revocation-error.js';
 import {SignedOutError} from '../errors/signed-out-error.js';
 import {isAllowedUrl} from '../fetch/allowed-origin.js';
@@ -8,6 +9,7 @@ import {callAt} from '../schedule/timer.js';
 import {onWake} from '../schedule/wake-events.js';
 import {createSessionRepository, type SessionRepository} from '../storage/session-repository.js';
 import {isEnded} from '../storage/stored-session.js';
+import {openTabChannel} from '../tabs/tab-channel.js';
 import {openTabExchange, type TabExchange} from '../tabs/tab-exchange.js';
 import type {Listener, TokenManagerEventName, TokenManagerEvents} from '../types/events.js';
 import type {TokenManagerOptions} from '../types/options.js';
@@ -18,10 +20,7 @@ import {resolveOptions, type ResolvedOptions} from './options.js';
 import type {SessionControl} from './session-control.js';
 import {signedIn, storedAdopted, tokenRejected, tokensTaken, warned, type Session} from './session.js';
 
-/**
- * Owns one OAuth session in one tab, in step with the other tabs of the same `name`.
- * Create it with `createTokenManager`.
- */
+/** Owns one OAuth session in one tab, in step with the other tabs of the same `name`. Create it with `createTokenManager`. */
 export class TokenManager {
 	/** Resolves once the stored session was restored, or there was none. Never rejects. */
 	readonly ready: Promise<void>;
@@ -73,15 +72,14 @@ export class TokenManager {
 	}
 
 	/**
-	 * Start a session from the token endpoint's JSON after login. The refresh token is
-	 * stored (encrypted), the access token kept in memory, and the other tabs signed in.
-	 * Rejects with `InvalidResponseError` for a malformed response, or with the loading error
-	 * when the token endpoint client's code cannot be downloaded; nothing changes then.
+	 * Start a session from the token endpoint's JSON after login: the refresh token stored (encrypted), the access
+	 * token in memory, the other tabs signed in. Rejects with `InvalidResponseError` for a malformed response,
+	 * `DpopError` for a token not bound with `dpop` on, or the error loading its code; nothing changes then.
 	 */
 	async setTokens(json: unknown): Promise<void> {
 		const receivedAt = Date.now();
 		const client = await loadTokenClient();
-		const tokens = client.parseTokenResponse(json, receivedAt);
+		const tokens = client.parseTokenResponse(json, receivedAt, this.#options.dpop);
 		await this.ready;
 		this.#assertAlive();
 		// Whatever was in flight for the previous session is dropped before the new one is stored.
@@ -89,16 +87,10 @@ export class TokenManager {
 		await client.startSession(this.#control, this.#exchange, tokens);
 	}
 
-	/**
-	 * A valid access token, refreshing first when it is due (shared with concurrent calls
-	 * and, through the lock, with the other tabs). Rejects with `SignedOutError` when there
-	 * is no session, and with the refresh error only once the current token has expired.
-	 *
-	 * After a server answered 401 to a token, pass it as `rejectedToken`: if it is still the
-	 * current token, a refresh replaces it; if another refresh already did, the newer token
-	 * comes back at once. With `signal`, the call stops waiting (rejecting with the abort
-	 * reason) when it aborts; a refresh it started goes on for the other callers.
-	 */
+	/** A valid access token, refreshing first when it is due (shared with concurrent calls and, through the lock, with the other tabs).
+	 * Rejects with `SignedOutError` when there is no session, and with the refresh error only once the current token has expired.
+	 * After a server answered 401 to a token, pass it as `rejectedToken`: if it is still current, a refresh replaces it; else the newer
+	 * token comes back at once. With `signal`, the call stops waiting (rejecting with the abort reason); a refresh it started goes on. */
 	async getAccessToken(options: {rejectedToken?: string; signal?: AbortSignal} = {}): Promise<string> {
 		const {signal} = options;
 		signal?.throwIfAborted();
@@ -106,16 +98,25 @@ export class TokenManager {
 		return signal ? abortable(token, signal) : token;
 	}
 
-	/**
-	 * `window.fetch` with the bearer token, for the page's own origin and `apiOrigins` only.
-	 * Other URLs are fetched untouched. A 401 is retried once after a refresh. Signed out,
-	 * a request to an allowed origin rejects with `SignedOutError` without being sent.
-	 */
+	/** `window.fetch` with the token (and a DPoP proof with `dpop` on), for the page's own origin and `apiOrigins` only; other URLs
+	 * untouched. A 401 is retried once after a refresh. Signed out, an allowed request rejects with `SignedOutError` unsent. */
 	async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
 		// The origin is decided first: a request elsewhere never waits for token-baton's code.
 		if (!this.isAllowedUrl((input as Partial<Request>).url ?? input as string | URL)) return fetch(input, init);
 		const {authFetch} = await import('../fetch/auth-fetch.js');
 		return authFetch(this, input, init, this.#control.warn);
+	}
+
+	/** A DPoP proof (RFC 9449) for a request the app sends itself (its own code exchange); `nonce` defaults to the latest known for the
+	 * URL's origin. Signed out, it signs with a pending key the next `setTokens` adopts. Rejects with `DpopError` when `dpop` is off. */
+	async createDpopProof(method: string, url: string | URL, options?: DpopProofOptions): Promise<string> {
+		await this.ready;
+		return (await this.#control.dpop()).proof(method, url, options);
+	}
+
+	/** @internal The DPoP client (src/dpop/) when `dpop` is on, for auth.fetch, ky and the login. */
+	_dpop(): Promise<DpopClient> | false | undefined {
+		return this.#options.dpop && this.#control.dpop();
 	}
 
 	/** Whether a request to `url` gets the bearer token: the page's own origin or one of `apiOrigins`. */
@@ -124,15 +125,13 @@ export class TokenManager {
 	}
 
 	/**
-	 * End the session in this tab and every other tab: memory and storage are cleared first,
-	 * then the other tabs are told, then the refresh token is revoked when
-	 * `revocationEndpoint` is set. A failed revocation is a `warning`, never a kept session.
+	 * End the session in this tab and every other tab: memory and storage (the DPoP key too) cleared first, then the other
+	 * tabs told, then the refresh token revoked when `revocationEndpoint` is set. A failed revocation is a `warning`, never a kept session.
 	 */
 	async logout(): Promise<void> {
 		this.#assertAlive();
 		const session = this.#session;
-		// Started at once, before anything is awaited: a page that closes or navigates away right
-		// after logout() must not leave the session in storage for the next load to restore.
+		// Started before anything is awaited: a page closed right after logout() must not leave the session for the next load.
 		const ending = this.#repository.end({sid: session?.gen.sid ?? '', ended: 'logout'});
 		this.#control.signOut('logout');
 		const previous = await ending;
@@ -237,15 +236,14 @@ export class TokenManager {
 			},
 			warn: (code, message, error) => emit('warning', {code, message, ...error && {error}}),
 			tick: () => this.#tick(),
+			dpop: async () => (await loadTokenClient()).loadDpop(control, openTabChannel),
 		};
 		return control;
 	}
 
 	/**
-	 * Every change of the session goes through here; `state` and `session` follow it, and their
-	 * events go out only when what they return changed. A new session value that shows the same
-	 * fields (a refused token, the expiry warning) keeps the `session` object: a UI comparing by
-	 * identity does not render again.
+	 * Every change of the session goes through here; `state` and `session` follow it, their events only when what they
+	 * return changed. A new value showing the same fields (a refused token, the warning) keeps the `session` object.
 	 */
 	#set<S extends Session | undefined>(session: S): S {
 		const state = session ? 'signed-in' : 'signed-out';
@@ -253,8 +251,7 @@ export class TokenManager {
 		const info = session && {expiresAt: session.expiresAt, refreshAt: session.refreshAt, refreshExpiresAt: session.refreshExpiresAt, scope: session.scope, idToken: session.idToken};
 		this.#session = session;
 		this.#state = state;
-		// Numbers, strings and undefined, in one key order: their JSON differs exactly when a field does.
-		// All three are up to date before either event goes out: a listener reads one, then the others.
+		// Numbers, strings and undefined in one key order: their JSON differs exactly when a field does. All three are set before either event.
 		if (JSON.stringify(info) !== JSON.stringify(this.#info)) this.#events.emit('session', {session: this.#info = info});
 		if (moved) this.#events.emit('state', {state});
 		return session;

@@ -15,6 +15,7 @@ export type ErrorCode =
 	| 'ERR_INVALID_OPTION'
 	| 'ERR_STORAGE'
 	| 'ERR_REVOCATION'
+	| 'ERR_DPOP'
 	| LoginErrorCode;
 
 // Symbol.for: the same symbol in every copy of the package an app happens to load.

@@ -27,7 +27,10 @@ import {insecureAllowed} from './server-metadata.js';
  * Makes the `DPoP` header for one request to the token endpoint: a proof signed with the key
  * the session will be bound to. `nonce` is the server's latest `DPoP-Nonce`, when it sent one.
  */
-export type DpopProofSource = (request: {method: 'POST'; url: string; nonce: string | undefined}) => Promise<string>;
+export type DpopProofSource = ((request: {method: 'POST'; url: string; nonce: string | undefined}) => Promise<string>) & {
+	/** Hears every response, to keep the `DPoP-Nonce` it carries (servers send new ones on successes too). */
+	seen?: (url: string, response: Response) => unknown;
+};
 
 /**
  * Exchange the code in `callback` (already validated by `validateAuthResponse`) and check the
@@ -106,8 +109,12 @@ async function peekJson(response: Response): Promise<unknown> {
  */
 function withDpop(dpop: DpopProofSource) {
 	return async (url: string, init: {method: string; headers: Record<string, string>; body: URLSearchParams; signal?: AbortSignal; redirect: 'manual'}): Promise<Response> => {
-		const attempt = async (nonce: string | undefined) =>
-			fetch(url, {...init, headers: {...init.headers, dpop: await dpop({method: 'POST', url, nonce})}});
+		const attempt = async (nonce: string | undefined) => {
+			const response = await fetch(url, {...init, headers: {...init.headers, dpop: await dpop({method: 'POST', url, nonce})}});
+			await dpop.seen?.(url, response);
+			return response;
+		};
+
 		const first = await attempt(undefined);
 		const nonce = first.headers.get('dpop-nonce');
 		if (first.status !== 400 || !nonce) return first;

@@ -16,7 +16,7 @@ import {checkParams, resolveLoginOptions, type AuthorizationParams, type LoginOp
 import {loadMetadata} from './server-metadata.js';
 
 /** What the login needs from the token manager: a `TokenManager` fits, and so does a wrapper of one. */
-export type LoginAuth = Pick<TokenManager, 'setTokens' | 'logout'>;
+export type LoginAuth = Pick<TokenManager, 'setTokens' | 'logout'> & Partial<Pick<TokenManager, '_dpop'>>;
 
 /** Options of `login.redirect()`. */
 export type RedirectOptions = {
@@ -166,12 +166,20 @@ export class Login {
 	}
 
 	/**
-	 * The seam for DPoP (RFC 9449): a proof source for the code exchange, made with the token
-	 * manager's key, or undefined for bearer tokens. Always undefined until the manager can sign
-	 * proofs (`auth.createDpopProof`, see the README's DPoP section).
+	 * DPoP (RFC 9449) when the manager has it on: the code exchange is signed with the manager's
+	 * pending key, which `setTokens` then adopts as the new session's; the nonces it learns are
+	 * the manager's. Undefined for bearer tokens.
 	 */
 	#dpopProofSource(): DpopProofSource | undefined {
-		return undefined;
+		const loading = this.#auth._dpop?.();
+		if (!loading) return undefined;
+		const source: DpopProofSource = async ({method, url, nonce}) => {
+			const dpop = await loading;
+			return dpop.proof(method, url, {nonce}, await dpop.pendingKey());
+		};
+
+		source.seen = async (url, response) => (await loading).asksForNonce(url, response);
+		return source;
 	}
 }
 

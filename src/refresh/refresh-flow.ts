@@ -77,9 +77,14 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		throw error;
 	}
 
+	// DPoP: the key is the stored session's, which every tab and reload shares.
+	const dpop = options.dpop && options.tokenEndpoint ? await (await control.dpop()).signer(stored) : undefined;
+	if (signal.aborted) return;
+	if (dpop === null) return control.endSession('dpop-key-missing');
+
 	let tokens: TokenSet;
 	try {
-		tokens = await requestTokens(options, stored.refreshToken, control.alive);
+		tokens = await requestTokens(options, stored.refreshToken, control.alive, dpop);
 	} catch (error) {
 		if (error instanceof TransientRefreshError && error.retryAt !== undefined) await holdRefreshes(repository, stored, error.retryAt);
 		if (!(error instanceof OAuthError) || signal.aborted) throw error;
@@ -96,12 +101,13 @@ async function refreshLocked(control: SessionControl, exchange: TabExchange, rej
 		n: stored.n + 1,
 		refreshToken: tokens.refreshToken ?? stored.refreshToken,
 		refreshExpiresAt: tokens.refreshExpiresAt ?? stored.refreshExpiresAt,
+		dpopKey: dpop?.key ?? stored.dpopKey,
 	};
 	// Rotation: the new refresh token is stored before the new access token is handed out.
 	const written = !signal.aborted && await writeSession(repository, next, stored);
 	if (!written || signal.aborted) {
 		control.warn('result-discarded', 'session ended during refresh');
-		if (tokens.refreshToken !== undefined) void revokeRefreshToken(options, tokens.refreshToken);
+		if (tokens.refreshToken !== undefined) void revokeRefreshToken(options, tokens.refreshToken, dpop);
 		return;
 	}
 

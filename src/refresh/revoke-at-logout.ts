@@ -10,7 +10,12 @@ import {revokeRefreshToken} from './revoke.js';
  */
 export async function revokeAtLogout(control: SessionControl, previous: unknown, session: Session | undefined): Promise<void> {
 	const stored = await control.repository.read(previous);
-	const refreshToken = (isEnded(stored) ? undefined : stored?.refreshToken) ?? session?.refreshToken;
-	const error = refreshToken === undefined ? undefined : await revokeRefreshToken(control.options, refreshToken);
+	const live = isEnded(stored) ? undefined : stored;
+	const refreshToken = live?.refreshToken ?? session?.refreshToken;
+	if (refreshToken === undefined) return;
+	// DPoP: the key went with the stored session; the record removed at logout still holds it.
+	const key = live?.dpopKey;
+	const dpop = key && control.options.dpop ? await control.dpop().then((client) => ({client, key}), () => undefined) : undefined;
+	const error = await revokeRefreshToken(control.options, refreshToken, dpop);
 	if (error) control.warn('revocation-failed', 'revocation failed', error);
 }

@@ -8,3 +8,4 @@ export {revokeAtLogout} from './revoke-at-logout.js';
 export {startSession} from '../core/session-start.js';
 export {resync} from '../core/resync.js';
 export {joinStoredLogin} from '../tabs/join-stored-login.js';
+export {loadDpop} from '../dpop/load-dpop.js';

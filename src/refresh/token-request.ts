@@ -6,7 +6,11 @@ import type {ResolvedOptions} from '../core/options.js';
 import {parseTokenResponse, type TokenSet} from '../tokens/token-set.js';
 import {abortable} from '../utils/abort.js';
 import {timeoutSignal} from '../utils/timeout.js';
+import type {DpopClient} from '../dpop/dpop-client.js';
 import {parseRetryAfter} from './retry-after.js';
+
+/** What signs a refresh when `dpop` is on: the DPoP client and the key the session is bound to. */
+export type DpopSigner = {client: DpopClient; key: CryptoKeyPair};
 
 // Token responses are a few KB. Anything far larger is not one, and is not worth parsing.
 const MAX_BODY_CHARS = 256 * 1024;
@@ -17,16 +21,17 @@ const MAX_BODY_CHARS = 256 * 1024;
  * session must end), `TransientRefreshError` (no response, a timeout, 5xx, 429: retry
  * later) or `InvalidResponseError` (nothing usable came back). Anything else a `refresh`
  * function throws passes through as it is: it is not known to be transient. Rejects with the
- * abort reason when `signal` aborts (logout, destroy).
+ * abort reason when `signal` aborts (logout, destroy). With `dpop`, the request carries a
+ * proof (sent again once with the server's nonce when it asks for one).
  */
-export async function requestTokens(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<TokenSet> {
+export async function requestTokens(options: ResolvedOptions, refreshToken: string, signal: AbortSignal, dpop?: DpopSigner): Promise<TokenSet> {
 	const sentAt = Date.now();
 	const timeout = timeoutSignal(options.requestTimeoutSeconds * 1000, signal);
 	try {
 		const json = options.refresh
 			? await abortable(callRefreshFunction(options.refresh, refreshToken, timeout.signal), timeout.signal)
-			: await postRefreshGrant(options, refreshToken, timeout.signal);
-		return parseTokenResponse(json, sentAt);
+			: await postRefreshGrant(options, refreshToken, timeout.signal, dpop);
+		return parseTokenResponse(json, sentAt, options.dpop);
 	} catch (error) {
 		if (timeout.timedOut()) {
 			throw new TransientRefreshError('timeout', `refresh timed out after ${options.requestTimeoutSeconds} s`, {cause: error});
@@ -42,10 +47,11 @@ async function callRefreshFunction(refresh: NonNullable<ResolvedOptions['refresh
 	return refresh(refreshToken, {signal});
 }
 
-async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, signal: AbortSignal): Promise<unknown> {
+async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, signal: AbortSignal, dpop: DpopSigner | undefined): Promise<unknown> {
+	const url = options.tokenEndpoint!;
 	const body = new URLSearchParams({...options.refreshParams, grant_type: 'refresh_token', refresh_token: refreshToken});
 	if (options.clientId !== undefined) body.set('client_id', options.clientId);
-	const response = await overNetwork(fetch(options.tokenEndpoint!, {
+	const init = {
 		method: 'POST',
 		headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
 		body,
@@ -53,7 +59,8 @@ async function postRefreshGrant(options: ResolvedOptions, refreshToken: string, 
 		cache: 'no-store',
 		// Public clients authenticate with client_id only; never send the app's cookies along.
 		credentials: 'omit',
-	}));
+	} as const;
+	const response = await overNetwork(dpop ? dpop.client.post(url, init, dpop.key) : fetch(url, init));
 	const text = await readBody(response);
 	if (response.ok) return parseJson(text);
 	throw errorFor(response, text);

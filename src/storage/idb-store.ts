@@ -21,6 +21,8 @@ export type StoredRecord = {
 	refreshToken?: string;
 	iv?: Uint8Array<ArrayBuffer>;
 	data?: ArrayBuffer;
+	/** The DPoP key pair (the private key non-extractable), as IndexedDB stores CryptoKeys. */
+	dpopKey?: CryptoKeyPair | undefined;
 };
 
 /** Loads what reads and writes records (record-codec.ts, idb-writes.ts); DEVELOPERS.md, "What loads when". */

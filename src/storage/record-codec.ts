@@ -16,7 +16,7 @@ export async function decodeRecord(value: unknown, name: string, store: UseStore
 	if (typeof value.ended === 'string') return {sid: value.sid, ended: value.ended};
 	const remembered = recallEnded(name);
 	if (remembered?.sid === value.sid) return remembered;
-	const session = {sid: value.sid, n: value.n, refreshExpiresAt: value.refreshExpiresAt ?? undefined, holdUntil: value.holdUntil};
+	const session = {sid: value.sid, n: value.n, refreshExpiresAt: value.refreshExpiresAt ?? undefined, holdUntil: value.holdUntil, dpopKey: value.dpopKey};
 	if (typeof value.refreshToken === 'string') return {...session, refreshToken: value.refreshToken};
 	if (!(value.iv instanceof Uint8Array) || !(value.data instanceof ArrayBuffer)) throw new StorageError('corrupt');
 	const key = await guard('unavailable', async () => get<unknown>(CRYPTO_KEY, store));
@@ -30,7 +30,7 @@ export async function decodeRecord(value: unknown, name: string, store: UseStore
 
 /** The record to store `session` as; `encrypt: false` keeps the refresh token in the clear. */
 export async function encodeRecord(session: StoredSession, name: string, encrypt: boolean, store: UseStore): Promise<StoredRecord> {
-	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null};
+	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null, dpopKey: session.dpopKey};
 	if (!encrypt) return {...record, refreshToken: session.refreshToken};
 	return {...record, ...(await seal(await ensureKey(store), session.refreshToken, context(record)))};
 }
@@ -91,7 +91,8 @@ function isRecord(value: unknown): value is StoredRecord {
 		&& (r.ended === undefined || typeof r.ended === 'string')
 		// Number.isFinite never converts: a string such as "1" is refused.
 		&& (r.refreshExpiresAt === null || Number.isFinite(r.refreshExpiresAt))
-		&& (r.holdUntil === undefined || Number.isFinite(r.holdUntil));
+		&& (r.holdUntil === undefined || Number.isFinite(r.holdUntil))
+		&& (r.dpopKey === undefined || isCryptoKey(r.dpopKey?.privateKey));
 }
 
 function isCryptoKey(value: unknown): value is CryptoKey {

@@ -12,6 +12,8 @@ export type StoredSession = {
 	refreshExpiresAt: number | undefined;
 	/** A server's Retry-After, for every tab: no refresh request before this (local epoch ms). */
 	holdUntil?: number | undefined;
+	/** The session's DPoP key pair (src/dpop/), when `dpop` is on: removed with the session. */
+	dpopKey?: CryptoKeyPair | undefined;
 };
 
 export type Generation = Pick<StoredSession, 'sid' | 'n'>;

@@ -14,7 +14,13 @@ export type TabMessage =
 	| {type: 'token-request'; id: string}
 	| {type: 'token-response'; id: string; gen: Generation; tokens: SharedTokens}
 	/** A tab could not write to IndexedDB: from now on the session lives in the tabs' memory and the channel. */
-	| {type: 'memory-only'};
+	| {type: 'memory-only'}
+	/**
+	 * A DPoP nonce (src/dpop/nonce-store.ts): `id` the origin that sent it, `reason` the nonce
+	 * (the fields the validator already reads: the start chunk is at its budget). Without `id`,
+	 * a tab that starts asks for the nonces known.
+	 */
+	| {type: 'nonce'; id?: string; reason?: string};
 
 /** What a tab needs to adopt another tab's session without a request of its own: a token set, in local time. */
 export type SharedTokens = TokenSet;
@@ -48,6 +54,7 @@ export function readMessage(data: unknown, ownTabId: string): Envelope | undefin
 		: type === 'signed-out' ? isId(reason)
 		: type === 'token-request' ? isId(id)
 		: type === 'memory-only' ? true
+		: type === 'nonce' ? id === undefined || isId(id) && isToken(reason)
 		: type === 'token-response' && isId(id) && gen && tokens;
 	// Rebuilt from the checked fields only: nothing else a sender put in reaches the manager.
 	return valid ? {protocol: PROTOCOL, v: VERSION, from: data.from, type, id, reason, login, gen, tokens} as Envelope : undefined;

@@ -88,7 +88,7 @@ export function openTabExchange(control: SessionControl): TabExchange {
 			}
 
 			case 'memory-only': {
-				control.repository.useMemory('IndexedDB failed in another tab');
+				control.repository.useMemory('IndexedDB failed');
 				break;
 			}
 		}

@@ -1,3 +1,4 @@
+import {dpopError} from '../dpop/dpop-failure.js';
 import {InvalidResponseError} from '../errors/invalid-response-error.js';
 import {readTimeClaims} from './jwt-claims.js';
 
@@ -22,9 +23,11 @@ const TOKEN_PATTERN = /^[\x21-\x7E]+$/;
 /**
  * Validate the JSON a token endpoint returned (RFC 6749 §5.1) and convert lifetimes to
  * local epoch milliseconds. `receivedAt` is the local time the request was sent: counting
- * from there never overestimates the lifetime, and server clocks cannot skew it.
+ * from there never overestimates the lifetime, and server clocks cannot skew it. With `dpop`
+ * (the option is on) the `token_type` must be `DPoP` (else `DpopError('not-bound')`); without
+ * it, `Bearer` or none.
  */
-export function parseTokenResponse(json: unknown, receivedAt: number): TokenSet {
+export function parseTokenResponse(json: unknown, receivedAt: number, dpop = false): TokenSet {
 	if (typeof json !== 'object' || json === null || Array.isArray(json)) {
 		throw new InvalidResponseError('token response: not an object');
 	}
@@ -34,9 +37,10 @@ export function parseTokenResponse(json: unknown, receivedAt: number): TokenSet 
 	if (!accessToken) throw new InvalidResponseError('token response: no access_token');
 
 	const tokenType = body.token_type;
-	if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-		throw new InvalidResponseError('token response: token_type is not Bearer');
-	}
+	const type = typeof tokenType === 'string' ? tokenType.toLowerCase() : tokenType;
+	// A token bound to a key must not go out as a bearer token, nor a bearer token with a proof.
+	if (dpop && type !== 'dpop') throw dpopError('not-bound');
+	if (!dpop && type !== undefined && type !== 'bearer') throw new InvalidResponseError('token response: token_type is not Bearer');
 
 	const expiresIn = seconds(body, 'expires_in');
 	const refreshExpiresIn = seconds(body, 'refresh_expires_in') ?? seconds(body, 'refresh_token_expires_in');

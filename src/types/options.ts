@@ -48,4 +48,12 @@ export type TokenManagerOptions = {
 	 * memory instead, unless this is `false`.
 	 */
 	encryptStorage?: boolean;
+	/**
+	 * DPoP (RFC 9449): bind the tokens to a key pair whose private key never leaves the browser,
+	 * so that a copied refresh or access token is refused without it. Proofs go with every
+	 * refresh and revocation, and with every `auth.fetch` and `token-baton/ky` request to an
+	 * allowed origin (`Authorization: DPoP …`). Needs WebCrypto. Default `false`; its code
+	 * loads only when on. See the README's DPoP section.
+	 */
+	dpop?: boolean;
 };

@@ -8,7 +8,7 @@ import {createHash} from 'node:crypto';
 import type {Browser, BrowserContext, Page} from 'playwright-core';
 import {afterAll, afterEach, beforeAll, expect} from 'vitest';
 import type {ApiOutcome, LoginOutcome, RecordedEvent} from '../../demo/page/handle.js';
-import {startDemo, type DemoServer, type DemoSettings, type TokenRequestRecord} from '../../demo/server/index.mjs';
+import {startDemo, type DemoServer, type DemoSettings, type StartOptions, type TokenRequestRecord} from '../../demo/server/index.mjs';
 import {launchChromium} from '../e2e/harness/browser.js';
 
 /** One tab of the demo page. */
@@ -110,15 +110,15 @@ export type Interop = {
 	signedInTabs(count: number): Promise<DemoTab[]>;
 };
 
-/** Start the demo and Chromium for this test file; every test checks for page errors and SDK warnings. */
-export function useInterop(): Interop {
+/** Start the demo (with `options`, such as `{dpop: true}`) and Chromium for this test file; every test checks for page errors and SDK warnings. */
+export function useInterop(options: StartOptions = {}): Interop {
 	let demo: DemoServer | undefined;
 	let browser: Browser | undefined;
 	let context: BrowserContext | undefined;
 	const tabs: DemoTab[] = [];
 
 	beforeAll(async () => {
-		[demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+		[demo, browser] = await Promise.all([startDemo(options), launchChromium()]);
 	});
 
 	afterAll(async () => {

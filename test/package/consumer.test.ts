@@ -34,7 +34,7 @@ import {
 	type RuntimeReport,
 } from './fixtures.js';
 import {FRAMEWORK_CHECK_CONFIGS, FRAMEWORK_CONSUMER, frameworksScript, REACT_EXPORTS, VUE_EXPORTS, type FrameworkReport} from './framework-fixtures.js';
-import {LOGIN_BUDGET, measureBundle, SIZE_BUDGET} from '../../bench/size.js';
+import {DPOP_BUDGET, LOGIN_BUDGET, measureBundle, SIZE_BUDGET} from '../../bench/size.js';
 import {asModule, blockFile, toReadmeLocations, typeScriptBlocks, type CodeBlock} from './readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -381,6 +381,9 @@ describe.concurrent('runtime', () => {
 		expect(size.startInputs.filter((input) => /broadcast-channel|oblivious-set|fallback-channel|lease-lock/.test(input))).toEqual([]);
 		expect(size.fallbacks['broadcast-channel transport'].gzip).toBeGreaterThan(0);
 		expect(size.fallback.gzip).toBe(size.fallbacks['lease lock'].gzip + size.fallbacks['broadcast-channel transport'].gzip);
+		// DPoP (issue 16) is a chunk of its own, outside start and total, loaded only with `dpop: true`.
+		expect(size.dpop.gzip, report).toBeGreaterThan(0);
+		expect(size.dpop.gzip, `DPoP chunk ${size.dpop.gzip} B gzip`).toBeLessThanOrEqual(DPOP_BUDGET.gzip);
 	});
 
 	test(`token-baton/login alone (oauth4webapi included) <= ${LOGIN_BUDGET.gzip} B gzip`, async ({expect}) => {

@@ -6,6 +6,7 @@
 
 /** Every runtime export, ESM and CJS alike. A new export is a deliberate change: add it here. */
 export const CORE_EXPORTS = [
+	'DpopError',
 	'InvalidOptionError',
 	'InvalidResponseError',
 	'LockTimeoutError',
@@ -20,7 +21,7 @@ export const CORE_EXPORTS = [
 	'createTokenManager',
 ] as const;
 
-export const KY_EXPORTS = ['RETRY_CODE', 'withAuth'] as const;
+export const KY_EXPORTS = ['NONCE_RETRY_CODE', 'RETRY_CODE', 'withAuth'] as const;
 
 export const LOGIN_EXPORTS = ['LoginError', 'createLogin'] as const;
 
@@ -110,7 +111,7 @@ try {
 `;
 
 /** The public error classes; a minified bundle must not rename what `error.name` says. */
-export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError', 'RefreshFailedError', 'RevocationError', 'LoginError'];
+export const ERROR_CLASS_NAMES = ['TokenBatonError', 'SignedOutError', 'OAuthError', 'TransientRefreshError', 'InvalidResponseError', 'LockTimeoutError', 'InvalidOptionError', 'StorageError', 'RefreshFailedError', 'RevocationError', 'LoginError', 'DpopError'];
 
 /** Prints the `name` of an instance of each error class, in ERROR_CLASS_NAMES's order. */
 export const ERROR_NAMES_SCRIPT = `import * as baton from 'token-baton';
@@ -127,6 +128,7 @@ const errors = [
 	new baton.RefreshFailedError({cause: new TypeError('x')}),
 	new baton.RevocationError({status: 500}),
 	new LoginError('access_denied', 'x'),
+	new baton.DpopError('ERR_DPOP', 'off'),
 ];
 console.log(JSON.stringify(errors.map((error) => error.name)));
 `;
@@ -152,6 +154,7 @@ export {SignedOutError, withAuth};
  */
 export const TYPE_CONSUMER = `import {
 	createTokenManager,
+	DpopError,
 	InvalidOptionError,
 	InvalidResponseError,
 	LockTimeoutError,
@@ -164,6 +167,8 @@ export const TYPE_CONSUMER = `import {
 	TokenManager,
 	TransientRefreshError,
 	type AuthState,
+	type DpopProblem,
+	type DpopProofOptions,
 	type ErrorCode,
 	type Listener,
 	type RefreshContext,
@@ -179,7 +184,7 @@ export const TYPE_CONSUMER = `import {
 	type TransientReason,
 	type WarningCode,
 } from 'token-baton';
-import {RETRY_CODE, withAuth, type KyAuth, type KyHook, type KyLike} from 'token-baton/ky';
+import {NONCE_RETRY_CODE, RETRY_CODE, withAuth, type KyAuth, type KyHook, type KyLike} from 'token-baton/ky';
 import {
 	createLogin,
 	LoginError,
@@ -245,6 +250,10 @@ function describeError(error: unknown): string {
 	if (error instanceof InvalidResponseError || error instanceof LockTimeoutError) return error.message;
 	if (error instanceof RefreshFailedError) return String(error.cause);
 	if (error instanceof RevocationError) return String(error.status);
+	if (error instanceof DpopError) {
+		const problem: DpopProblem = error.problem;
+		return problem;
+	}
 	if (error instanceof TokenBatonError) {
 		const code: ErrorCode = error.code;
 		return code;
@@ -273,7 +282,14 @@ type Instance = {get(url: string): Promise<Response>};
 declare const kyInstance: KyLike<Instance, {retry: true}>;
 const kyAuth: KyAuth = auth;
 const api: Instance = withAuth(kyAuth, kyInstance);
-const retryCode: string = RETRY_CODE;
+const retryCode: string = RETRY_CODE + NONCE_RETRY_CODE;
+
+// DPoP (RFC 9449): the option, and a proof for the app's own code exchange.
+const dpopAuth: TokenManager = createTokenManager({tokenEndpoint: 'https://auth.example.com/oauth/token', clientId: 'my-spa', dpop: true});
+const proofOptions: DpopProofOptions = {nonce: 'n-1', accessToken: 'at'};
+const proof: Promise<string> = dpopAuth.createDpopProof('POST', new URL('https://auth.example.com/oauth/token'), proofOptions);
+// @ts-expect-error dpop is a boolean
+createTokenManager({refresh, dpop: 'yes'});
 const hook: KyHook<void> = async () => undefined;
 
 const params: AuthorizationParams = {audience: 'https://api.example.com', resource: ['https://a.example.com/', 'https://b.example.com/']};

@@ -1,7 +1,8 @@
 /**
- * The seam the DPoP issue plugs into: the code exchange can carry a proof from a proof source
- * (the token manager's key, later) and retries once with the server's nonce. Not reachable
- * through the public API yet, so this drives the exchange module itself.
+ * The code exchange's DPoP seam on its own: each attempt carries a proof from the proof source
+ * (in the app, `Login#dpopProofSource`: the manager's pending key) and one `use_dpop_nonce`
+ * answer is retried with the server's nonce. The whole path, with the manager's key and a real
+ * server, is test/interop/dpop.test.ts.
  */
 import {HttpResponse} from 'msw';
 import {beforeEach, expect, test} from 'vitest';
