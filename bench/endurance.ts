@@ -61,6 +61,8 @@ if (typeof gc !== 'function') throw new Error('Run with node --expose-gc');
 const win = new EventTarget();
 const doc = Object.assign(new EventTarget(), {visibilityState: 'visible'});
 Object.defineProperty(globalThis, 'window', {value: win, configurable: true, writable: true});
+// In a page the global object is the window: the SDK calls the bare addEventListener (smaller than window.addEventListener).
+Object.assign(globalThis, {addEventListener: win.addEventListener.bind(win), removeEventListener: win.removeEventListener.bind(win)});
 Object.defineProperty(globalThis, 'document', {value: doc, configurable: true, writable: true});
 Object.defineProperty(globalThis, 'navigator', {value: {locks: new FakeLockManager()}, configurable: true, writable: true});
 
