@@ -58,8 +58,27 @@ if (typeof gc !== 'function') throw new Error('Run with node --expose-gc');
 
 // --- a minimal browser-like environment -----------------------------------------------------
 
-const win = new EventTarget();
-const doc = Object.assign(new EventTarget(), {visibilityState: 'visible'});
+/**
+ * An EventTarget whose `{signal}` option is honoured by a strong abort listener. Node 20's own
+ * holds the removal for `{signal}` weakly, one per target (a WeakMap keyed by the target), so
+ * after the explicit gc() of a snapshot only the last listener added to a target still goes on
+ * abort; browsers have no such limit. Without this, destroy() looked like it left listeners.
+ * Its abort listeners are the page's bookkeeping, as in a browser, and not counted as the SDK's.
+ */
+const pageHooks = new WeakSet<object>();
+class PageTarget extends EventTarget {
+	override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+		const signal = typeof options === 'object' ? options.signal : undefined;
+		if (signal?.aborted) return;
+		super.addEventListener(type, listener, typeof options === 'object' ? {...options, signal: undefined} : options);
+		const remove = () => this.removeEventListener(type, listener, options);
+		pageHooks.add(remove);
+		signal?.addEventListener('abort', remove, {once: true});
+	}
+}
+
+const win = new PageTarget();
+const doc = Object.assign(new PageTarget(), {visibilityState: 'visible'});
 Object.defineProperty(globalThis, 'window', {value: win, configurable: true, writable: true});
 // In a page the global object is the window: the SDK calls the bare addEventListener (smaller than window.addEventListener).
 Object.assign(globalThis, {addEventListener: win.addEventListener.bind(win), removeEventListener: win.removeEventListener.bind(win)});
@@ -190,7 +209,7 @@ async function snapshot(cycle: number): Promise<EnduranceSnapshot> {
 	// Drop the references to collected signals, so that this bookkeeping does not grow the heap it measures.
 	signals = signals.filter((ref) => {
 		const signal = ref.deref();
-		if (signal) abortListeners += getEventListeners(signal, 'abort').length;
+		if (signal) abortListeners += getEventListeners(signal, 'abort').filter((listener) => !pageHooks.has(listener)).length;
 		return signal !== undefined;
 	});
 	await collect();
