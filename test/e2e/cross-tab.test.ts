@@ -1,13 +1,14 @@
 /**
- * Cross-tab coordination in real Chromium (issue 3): several pages of one browser context
- * play the tabs of one user, against a strict token server that rotates refresh tokens,
+ * Cross-tab coordination in a real browser (issue 3; Chromium, Firefox and WebKit, one vitest
+ * project each): several pages of one browser profile play the tabs of one user, against a
+ * strict token server that rotates refresh tokens,
  * revokes the whole family on reuse and answers slowly so that races really overlap.
  * See test/e2e/README.md.
  */
-import type {Browser} from 'playwright-core';
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
-import {launchChromium, TabGroup, type Tab, type TabGroupOptions} from './harness/browser.js';
+import {TabGroup, type Tab, type TabGroupOptions} from './harness/browser.js';
 import {buildBrowserBundle, type BrowserBundle} from './harness/bundle.js';
+import {delay, launchEngine, type Engine} from './harness/engine.js';
 import type {HostileMessage, PageOptions, RecordedEvent, TokenOutcome} from './harness/page.js';
 import {CLIENT_ID, TokenServer, type ServerSettings, type TokenResponseJson} from './harness/token-server.js';
 
@@ -18,23 +19,23 @@ const MAIN = 'main';
 
 let bundle: BrowserBundle;
 let server: TokenServer;
-let browser: Browser;
+let engine: Engine;
 let group: TabGroup | undefined;
 
 beforeAll(async () => {
 	// Built once for the whole run: every page of every test loads the same bundle.
 	bundle = await buildBrowserBundle();
 	server = await TokenServer.start(bundle);
-	browser = await launchChromium();
+	engine = await launchEngine();
 });
 
 afterAll(async () => {
-	await browser?.close();
+	await engine?.close();
 	await server?.close();
 });
 
 afterEach(async () => {
-	const errors = group?.pageErrors() ?? [];
+	const errors = await group?.pageErrors() ?? [];
 	await group?.close();
 	group = undefined;
 	// An uncaught error or unhandled rejection in any tab fails the test that caused it.
@@ -44,7 +45,7 @@ afterEach(async () => {
 /** A fresh profile (empty IndexedDB, no locks, no channels) and a fresh server state. */
 async function newGroup(settings: Partial<ServerSettings> = {}, options: TabGroupOptions = {}): Promise<TabGroup> {
 	server.reset(settings);
-	group = await TabGroup.create(browser, server.pageUrl, options);
+	group = await TabGroup.create(engine, server.pageUrl, options);
 	return group;
 }
 
@@ -116,7 +117,7 @@ describe('one refresh for all tabs', () => {
 			// Wait (bounded) until the access token has expired on the shared clock.
 			const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
 			expect(expiresAt).toBeTypeOf('number');
-			await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+			await tabs[0]!.waitFor((at) => Date.now() >= at, expiresAt!, {interval: 10, timeout: 5000});
 			expect(server.refreshes).toHaveLength(0);
 
 			// In every tab at once: 5 getAccessToken() and 5 auth.fetch('/api').
@@ -147,9 +148,9 @@ describe('one refresh for all tabs', () => {
 describe('without a native BroadcastChannel (localStorage notices)', () => {
 	test('login and logout reach every tab, each tab refreshes in turn without reuse, and no token is ever written to localStorage', async () => {
 		const {tabs, login} = await signedInTabs(3, {loginExpiresIn: 1, tabs: {withoutBroadcastChannel: true}});
-		for (const tab of tabs) expect(await tab.page.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
+		for (const tab of tabs) expect(await tab.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
 		const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
-		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+		await tabs[0]!.waitFor((at) => Date.now() >= at, expiresAt!, {interval: 10, timeout: 5000});
 
 		// Tokens cannot travel over storage: a tab without one takes the lock and finds (in
 		// IndexedDB) the refresh token the previous tab rotated, so tabs refresh one after another.
@@ -170,11 +171,11 @@ describe('without a native BroadcastChannel (localStorage notices)', () => {
 
 		const secrets = [login.access_token, login.refresh_token, ...tokens, ...server.refreshes.map((record) => record.refreshToken)];
 		for (const tab of tabs) {
-			const writes = await tab.page.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
+			const writes = await tab.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
 			// The notices did go through localStorage (login in the first tab, logout in the others' view).
 			if (tab === tabs[0]) expect(writes.some((write) => write.includes('"type":"tokens"'))).toBe(true);
 			for (const secret of secrets) expect(writes.some((write) => write.includes(secret))).toBe(false);
-			expect(await tab.page.evaluate(() => localStorage.length)).toBe(0);
+			expect(await tab.evaluate(() => localStorage.length)).toBe(0);
 		}
 
 		expect(server.bundleRequests.some((file) => file.startsWith('storage-backed-channel-'))).toBe(true);
@@ -284,7 +285,7 @@ describe('logout', () => {
 		const outcome = await inFlight;
 		expect(outcome).toMatchObject({ok: false, name: 'SignedOutError'});
 		// Wait out the server's answer to the abandoned refresh, then look again.
-		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, startedAt + 1200, {polling: 50});
+		await tabs[0]!.waitFor((at) => Date.now() >= at, startedAt + 1200, {interval: 50});
 		for (const [index, tab] of tabs.entries()) {
 			await expectSignedOut(tab);
 			// Signed out once, and never back in: no new session, no new token (a warning is fine).
@@ -314,7 +315,7 @@ describe('a tab closed while its refresh is in flight', () => {
 			const waited = waiting.call('getAccessToken', MAIN, login.access_token);
 			if (mode.withoutWebLocks) {
 				// No lock to inspect: give the waiting tab time it would need to send a refresh of its own.
-				await waiting.page.waitForTimeout(300);
+				await delay(300);
 			} else {
 				await expect.poll(() => waiting.call('lockState', LOCK_NAME), {timeout: 2000}).toEqual({held: 1, pending: 1});
 			}
@@ -473,13 +474,13 @@ describe('hostile messages on the channel', () => {
 		}
 
 		// Give anything a message might have started (a refresh, a storage read) time to show.
-		await tabs[0]!.page.waitForTimeout(300);
+		await delay(300);
 		for (const [index, tab] of tabs.entries()) {
 			expect(await tab.call('state', MAIN)).toBe('signed-in');
 			expect(tokenOf(await tab.call('getAccessToken', MAIN))).toBe(login.access_token);
 			expect(await eventsSince(tab, marks[index]!)).toEqual([]);
 			expect(await tab.call('prototypeKeys')).toEqual(prototypeKeys);
-			expect(await tab.page.evaluate(() => 'polluted' in {})).toBe(false);
+			expect(await tab.evaluate(() => 'polluted' in {})).toBe(false);
 			expect(await tab.call('fetch', MAIN, '/api')).toMatchObject({ok: true, status: 200});
 		}
 

@@ -9,7 +9,7 @@ import type {Browser, BrowserContext, Page} from 'playwright-core';
 import {afterAll, afterEach, beforeAll, expect} from 'vitest';
 import type {ApiOutcome, LoginOutcome, RecordedEvent} from '../../demo/page/handle.js';
 import {startDemo, type DemoServer, type DemoSettings, type TokenRequestRecord} from '../../demo/server/index.mjs';
-import {launchChromium} from '../e2e/harness/browser.js';
+import {launchChromium} from '../e2e/harness/engine-chromium.js';
 
 /** One tab of the demo page. */
 export class DemoTab {
