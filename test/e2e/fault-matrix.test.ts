@@ -286,7 +286,9 @@ async function lostAfterRotation(c: BrowserCase, reuseGraceMs: number): Promise<
 	}
 
 	const errors = (await Promise.all(tabs.map((tab) => tab.call('events', MAIN)))).flat().filter((event) => event.name === 'error');
-	expect(errors.map((event) => event.errorCode)).toEqual(['ERR_REFRESH_TRANSIENT']);
+	// WebKit hands the page the half body as if complete (no network error), so the same loss
+	// reads as an unusable answer there (README, browser support); the session outcome is the same.
+	expect(errors.map((event) => event.errorCode)).toEqual([engine.name === 'webkit' ? 'ERR_INVALID_RESPONSE' : 'ERR_REFRESH_TRANSIENT']);
 }
 
 /** The lock holder's refresh is in flight (held at the proxy, or answered slowly by the server) when its tab closes. */
@@ -613,7 +615,11 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		const firstHops = proxy.requests.filter((request) => request.path.startsWith('/redirect-out'));
 		expect(firstHops.map((request) => request.headers.authorization?.split(' ')[0])).toEqual(['Bearer', 'Bearer']);
 		// The browser follows the redirect to the other origin without it.
-		expect(foreign.requests.filter((request) => request.path === '/after-redirect').map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
+		// (Firefox sends a CORS preflight before each redirected GET, and WebKit sometimes sends a
+		// redirected GET twice: every one of them arrives without the token.)
+		const arrived = foreign.requests.filter((request) => request.path === '/after-redirect');
+		expect(arrived.filter((request) => request.method === 'GET').length).toBeGreaterThanOrEqual(2);
+		expect(arrived.map((request) => request.headers.authorization).filter((value) => value !== undefined)).toEqual([]);
 	},
 	'security-logout-clears-storage': async (c) => {
 		await c.begin();
@@ -636,8 +642,9 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		foreign.reset();
 		const dir = mkdtempSync(join(tmpdir(), 'token-baton-profile-'));
 		try {
-			const profile = await engine.persistentProfile(dir);
-			if (!profile) throw new Error(`${engine.name}: no profile on disk to search`);
+			// WebKitGTK's automated MiniBrowser keeps its data in memory: there, only the in-browser half runs.
+			const onDisk = await engine.persistentProfile(dir);
+			const profile = onDisk ?? await engine.newProfile();
 			let plain: TokenResponseJson;
 			try {
 				c.group = TabGroup.over(profile, proxy.pageUrl, {matrix: {}});
@@ -674,12 +681,13 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 				await profile.close();
 			}
 
+			if (!onDisk) return;
 			// The profile as it sits on disk, every file of it.
 			const files = filesUnder(dir).filter((path) => statSync(path).size < 64 * 1024 * 1024).map((path) => readFileSync(path));
-			const onDisk = (token: string) => files.some((bytes) => bytes.includes(Buffer.from(token, 'latin1')) || bytes.includes(Buffer.from(token, 'utf16le')));
-			expect(onDisk(plain.refresh_token), 'control: a refresh token stored in the clear is found on disk').toBe(true);
+			const found = (token: string) => files.some((bytes) => bytes.includes(Buffer.from(token, 'latin1')) || bytes.includes(Buffer.from(token, 'utf16le')));
+			expect(found(plain.refresh_token), 'control: a refresh token stored in the clear is found on disk').toBe(true);
 			for (const [token, label] of c.allSecrets()) {
-				if (token !== plain.refresh_token && onDisk(token)) c.snapshot!.leaks.push(`profile on disk: ${label}`);
+				if (token !== plain.refresh_token && found(token)) c.snapshot!.leaks.push(`profile on disk: ${label}`);
 			}
 		} finally {
 			rmSync(dir, {recursive: true, force: true});

@@ -72,7 +72,11 @@ class WebKitPage implements EnginePage {
 
 	async #script<T>(script: string, args: Array<string | null>): Promise<T> {
 		if (this.closed) throw new Error('Page closed');
-		return this.session.inWindow(this.handle, async () => this.session.send<T>('POST', '/execute/sync', {script, args}));
+		try {
+			return await this.session.inWindow(this.handle, async () => this.session.send<T>('POST', '/execute/sync', {script, args}));
+		} catch (error) {
+			throw new Error(`${String(error)} (running ${(args[0] ?? '').slice(0, 300)})`);
+		}
 	}
 }
 
