@@ -27,7 +27,8 @@ export default defineConfig({
 					environment: 'node',
 					include: ['test/e2e/**/*.test.ts'],
 					env: {TOKEN_BATON_ENGINE: engine},
-					testTimeout: 60_000,
+					// WebKit is driven through WebDriver round trips: slower, not different.
+					testTimeout: engine === 'webkit' ? 120_000 : 60_000,
 					hookTimeout: 60_000,
 					// One browser at a time: the machine has 2 cores and the races must really overlap.
 					fileParallelism: false,

@@ -642,7 +642,9 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		foreign.reset();
 		const dir = mkdtempSync(join(tmpdir(), 'token-baton-profile-'));
 		try {
-			// WebKitGTK's automated MiniBrowser keeps its data in memory: there, only the in-browser half runs.
+			// Only Chromium's profile can be searched on disk (README, browser support): WebKitGTK's
+			// automated MiniBrowser keeps its data in memory, Firefox compresses IndexedDB values.
+			// Elsewhere the in-browser half runs.
 			const onDisk = await engine.persistentProfile(dir);
 			const profile = onDisk ?? await engine.newProfile();
 			let plain: TokenResponseJson;
@@ -718,6 +720,8 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 
 describe('fault matrix, browser layer', () => {
 	for (const row of rowsOf('e2e')) {
-		test(row.name, async () => runCase(row, SCENARIOS[row.id]), row.id === 'endurance-1000-cycles' ? 180_000 : 60_000);
+		// WebKit is driven through WebDriver round trips (harness/engine-webkit.ts): give it twice the time.
+		const scale = currentEngine() === 'webkit' ? 2 : 1;
+		test(row.name, async () => runCase(row, SCENARIOS[row.id]), (row.id === 'endurance-1000-cycles' ? 180_000 : 60_000) * scale);
 	}
 });

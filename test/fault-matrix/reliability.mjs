@@ -132,25 +132,7 @@ lines.push(
 	'- **duplicate refreshes**: consumed refresh tokens presented again beyond those the fault forces.',
 	'- **leaks**: places where a token was found (one per place and token kind).',
 	'',
-	'## Cases',
 );
-
-const areas = [...new Set(cases.map((entry) => entry.area))];
-for (const area of areas) {
-	const rows = cases.filter((entry) => entry.area === area);
-	lines.push(
-		'',
-		`### ${area}`,
-		'',
-		'| case | id | layer | fault | expected | outcome | faults | forced reuses | duplicate refreshes | leaks | result |',
-		'|---|---|---|---|---|---|---:|---:|---:|---:|---|',
-		...rows.map((entry) => `| ${cell(entry.name)} | \`${entry.id}\` | ${entry.layer} | ${cell(entry.fault)} | ${entry.expected} | ${cell(entry.observed ?? '')} | ${entry.faults} | ${entry.forcedReuses} | ${entry.duplicates} | ${entry.leaks.length} | ${resultCell(entry)} |`),
-	);
-	const seeAlso = rows.filter((entry) => entry.seeAlso);
-	if (seeAlso.length > 0) {
-		lines.push('', 'See also:', '', ...seeAlso.map((entry) => `- \`${entry.id}\`: ${entry.seeAlso}`));
-	}
-}
 
 const engineTotals = (entries) => ({
 	pass: entries.filter((entry) => entry.status === 'passed').length,
@@ -164,7 +146,6 @@ const engineTotals = (entries) => ({
 });
 const browserIds = engines[0].results.cases.sort((a, b) => a.order - b.order).map((entry) => entry.id);
 lines.push(
-	'',
 	'## Per engine',
 	'',
 	'The browser cases, run unchanged in each engine (one vitest project per engine, see test/e2e/README.md).',
@@ -183,6 +164,26 @@ lines.push(
 		return entry ? `${cell(entry.observed ?? '')}; faults ${entry.faults}, duplicates ${entry.duplicates}, leaks ${entry.leaks.length}; ${resultCell(entry)}` : 'not run';
 	}).join(' | ')} |`),
 );
+
+lines.push('', '## Cases');
+
+const areas = [...new Set(cases.map((entry) => entry.area))];
+for (const area of areas) {
+	const rows = cases.filter((entry) => entry.area === area);
+	lines.push(
+		'',
+		`### ${area}`,
+		'',
+		'| case | id | layer | fault | expected | outcome | faults | forced reuses | duplicate refreshes | leaks | result |',
+		'|---|---|---|---|---|---|---:|---:|---:|---:|---|',
+		...rows.map((entry) => `| ${cell(entry.name)} | \`${entry.id}\` | ${entry.layer} | ${cell(entry.fault)} | ${entry.expected} | ${cell(entry.observed ?? '')} | ${entry.faults} | ${entry.forcedReuses} | ${entry.duplicates} | ${entry.leaks.length} | ${resultCell(entry)} |`),
+	);
+	const seeAlso = rows.filter((entry) => entry.seeAlso);
+	if (seeAlso.length > 0) {
+		lines.push('', 'See also:', '', ...seeAlso.map((entry) => `- \`${entry.id}\`: ${entry.seeAlso}`));
+	}
+}
+
 
 lines.push('');
 const text = lines.join('\n');

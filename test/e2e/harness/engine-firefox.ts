@@ -55,7 +55,7 @@ class FirefoxPage implements EnginePage {
 }
 
 class FirefoxProfile implements EngineProfile {
-	constructor(readonly context: BrowserContext | Browser, readonly onClose: () => Promise<void>) {}
+	constructor(readonly context: BrowserContext, readonly onClose: () => Promise<void>) {}
 
 	async newPage(): Promise<EnginePage> {
 		return new FirefoxPage(await this.context.newPage());
@@ -72,19 +72,14 @@ class FirefoxProfile implements EngineProfile {
 	}
 }
 
-async function start(userDataDir?: string): Promise<Browser> {
-	return puppeteer.launch({
+export async function launch(): Promise<Engine> {
+	const browser: Browser = await puppeteer.launch({
 		browser: 'firefox',
 		executablePath: binaryOf('firefox'),
 		headless: true,
 		protocol: 'webDriverBiDi',
 		extraPrefsFirefox: PREFS,
-		...(userDataDir === undefined ? {} : {userDataDir}),
 	});
-}
-
-export async function launch(): Promise<Engine> {
-	const browser = await start();
 	const version = (await browser.version()).replace(/^firefox\//i, '');
 	return {
 		name: 'firefox',
@@ -93,10 +88,9 @@ export async function launch(): Promise<Engine> {
 			const context = await browser.createBrowserContext();
 			return new FirefoxProfile(context, async () => context.close());
 		},
-		persistentProfile: async (dir) => {
-			const own = await start(dir);
-			return new FirefoxProfile(own, async () => own.close());
-		},
+		// Firefox compresses IndexedDB values on disk (snappy): a clear-text token was not found
+		// byte for byte in about half of our runs, so a search of the profile's bytes proves nothing here.
+		persistentProfile: async () => undefined,
 		close: async () => browser.close(),
 	};
 }

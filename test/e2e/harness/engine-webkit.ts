@@ -42,8 +42,9 @@ class WebKitPage implements EnginePage {
 	async evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<Awaited<R>> {
 		const id = randomUUID();
 		let state = await this.#script<Started>(START, [callSource(fn), encodeArg(arg), id]);
-		while ('pending' in state) {
-			await delay(15);
+		// Poll soon for short calls, less often for long ones: every poll holds the session's queue.
+		for (let wait = 10; 'pending' in state; wait = Math.min(wait * 1.5, 80)) {
+			await delay(wait);
 			if (this.closed) throw new Error('Page closed while a call was running');
 			state = await this.#script<Started>(POLL, [id]);
 		}
@@ -133,7 +134,8 @@ export async function launch(): Promise<Engine> {
 	const xvfb = await startXvfb();
 	children.push(xvfb.process);
 	const port = await freePort();
-	const driver = spawn(binaryOf('webkit', 0), [`--port=${port}`], {stdio: 'ignore', env: {...process.env, DISPLAY: xvfb.display}});
+	// One session at a time; a new one replaces a session a failed test could not end.
+	const driver = spawn(binaryOf('webkit', 0), [`--port=${port}`, '--replace-on-new-session'], {stdio: 'ignore', env: {...process.env, DISPLAY: xvfb.display}});
 	children.push(driver);
 	const base = `http://127.0.0.1:${port}`;
 	for (let i = 0; ; i++) {

@@ -62,8 +62,11 @@ export class WebDriverSession {
 		});
 	}
 
+	/** End the session, after the queued commands or at most 5 s (a stuck command must not keep it). */
 	async delete(): Promise<void> {
-		await this.#queue;
+		await Promise.race([this.#queue, new Promise((resolve) => {
+			setTimeout(resolve, 5000);
+		})]);
 		await command(this.base, 'DELETE', `/session/${this.id}`);
 	}
 }
