@@ -90,7 +90,7 @@ lines.push(
 	'test/unit/fault-matrix.test.ts); browser cases in real tabs of Chromium, Firefox and WebKit against',
 	'a strict rotating token server behind a fault-injecting proxy (test/e2e/fault-matrix.test.ts).',
 	'The counts and case tables below show the unit cases and Chromium\'s run of the browser cases;',
-	'[Per engine](#per-engine) shows the browser cases in each engine. Where an existing'
+	'[Per engine](#per-engine) shows the browser cases in each engine. Where an existing',
 	'test already asserts the details of a behaviour, the case names it under its table; the matrix',
 	'case adds the four checks above.',
 	'',
@@ -149,6 +149,9 @@ lines.push(
 	'## Per engine',
 	'',
 	'The browser cases, run unchanged in each engine (one vitest project per engine, see test/e2e/README.md).',
+	'Two differ by engine, as README\'s browser support explains: `security-encryption-at-rest` searches',
+	'the profile on disk in Chromium only (in Firefox and WebKit it runs its in-browser half), and the',
+	'lost response of `endpoint-lost-after-rotation-*` surfaces as `ERR_INVALID_RESPONSE` in WebKit.',
 	'',
 	'| engine | version | cases | pass | fail | faults injected | sessions kept | sessions rightly ended | wrongful logouts | duplicate refreshes | leaks |',
 	'|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
