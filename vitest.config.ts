@@ -35,17 +35,19 @@ export default defineConfig({
 					sequence: {groupOrder: index},
 				},
 			})),
-			{
+			// The demo's real oidc-provider, API and page in Chromium and Firefox; see test/interop/README.md.
+			...(['chromium', 'firefox'] as const).map((engine, index) => ({
 				test: {
-					// The demo's real oidc-provider, API and page in real Chromium; see test/interop/README.md.
-					name: 'interop',
+					name: `interop-${engine}`,
 					environment: 'node',
 					include: ['test/interop/**/*.test.ts'],
+					env: {TOKEN_BATON_ENGINE: engine},
 					testTimeout: 60_000,
 					hookTimeout: 60_000,
 					fileParallelism: false,
+					sequence: {groupOrder: index},
 				},
-			},
+			})),
 			{
 				test: {
 					// The packed tarball installed into a temporary app; see test/package/consumer.test.ts.

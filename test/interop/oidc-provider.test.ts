@@ -1,5 +1,5 @@
 /**
- * Interop (issue 5): token-baton in real Chromium tabs against a real, OpenID Certified
+ * Interop (issue 5): token-baton in real Chromium and Firefox tabs against a real, OpenID Certified
  * authorization server (node-oidc-provider 9, refresh-token rotation with reuse detection,
  * JWT access tokens) and a protected API that verifies them. The servers and the page are
  * the demo's own (demo/server, demo/page), so the demo and these tests cannot drift apart.

@@ -72,14 +72,19 @@ class FirefoxProfile implements EngineProfile {
 	}
 }
 
-export async function launch(): Promise<Engine> {
-	const browser: Browser = await puppeteer.launch({
+/** puppeteer-core's own Browser, for code that drives Firefox directly (the interop tests). */
+export async function launchFirefox(): Promise<Browser> {
+	return puppeteer.launch({
 		browser: 'firefox',
 		executablePath: binaryOf('firefox'),
 		headless: true,
 		protocol: 'webDriverBiDi',
 		extraPrefsFirefox: PREFS,
 	});
+}
+
+export async function launch(): Promise<Engine> {
+	const browser = await launchFirefox();
 	const version = (await browser.version()).replace(/^firefox\//i, '');
 	return {
 		name: 'firefox',
