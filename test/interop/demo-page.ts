@@ -49,8 +49,10 @@ export class FirefoxDemoPage implements DemoPage {
 		return (await this.page.evaluate(fn as never, arg as never)) as Awaited<R>;
 	}
 
+	/** The first match, once it is there (as Playwright's page.click). */
 	async click(selector: string): Promise<void> {
-		await this.page.locator(selectorOf(selector)).click();
+		await this.page.waitForSelector(selectorOf(selector), {visible: true});
+		await this.page.click(selectorOf(selector));
 	}
 
 	async fill(selector: string, value: string): Promise<void> {
@@ -65,8 +67,18 @@ export class FirefoxDemoPage implements DemoPage {
 		return this.page.waitForFunction(fn as never, {timeout: options.timeout ?? 30_000, polling: 50}, arg as never);
 	}
 
+	/** Any main-frame navigation since the call that matches, or the current URL (a page may rewrite its URL at once). */
 	async waitForURL(matches: (url: URL) => boolean): Promise<void> {
-		await waitForUrl(this.page, matches);
+		let seen = false;
+		const onNavigated = (frame: {url(): string}) => {
+			if (frame === this.page.mainFrame() && matches(new URL(frame.url()))) seen = true;
+		};
+		this.page.on('framenavigated', onNavigated);
+		try {
+			await waitForUrl({url: () => (seen ? 'http://matched.invalid/' : this.page.url())}, (url) => url.hostname === 'matched.invalid' || matches(url));
+		} finally {
+			this.page.off('framenavigated', onNavigated);
+		}
 	}
 
 	async waitForRequest(matches: (request: SeenRequest) => boolean): Promise<SeenRequest> {
