@@ -73,6 +73,8 @@ export class WebDriverSession {
 
 async function command<T>(base: string, method: string, path: string, body?: Json): Promise<T> {
 	const response = await fetch(`${base}${path}`, {
+		// A command the driver never answers fails the test that sent it, instead of the whole run hanging.
+		signal: AbortSignal.timeout(60_000),
 		method,
 		headers: {'content-type': 'application/json'},
 		...(body === undefined ? (method === 'POST' ? {body: '{}'} : {}) : {body: JSON.stringify(body)}),
