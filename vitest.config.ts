@@ -7,6 +7,8 @@ import {defineConfig} from 'vitest/config';
  */
 const broadcastChannelBrowser = fileURLToPath(new URL('node_modules/broadcast-channel/dist/esbrowser/index.js', import.meta.url));
 
+const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
+
 export default defineConfig({
 	test: {
 		projects: [
@@ -24,29 +26,36 @@ export default defineConfig({
 					expect: {poll: {timeout: 5000}},
 				},
 			},
-			{
+			// The browser tests once per engine (test/e2e/README.md): the engine is a parameter of the
+			// harness, set per project, so the test files stay as they are and one engine runs alone
+			// with --project e2e-firefox. groupOrder runs the engines one after the other (2 cores).
+			...ENGINES.map((engine, index) => ({
 				test: {
-					// Real Chromium tabs (playwright-core + the system browser); see test/e2e/README.md.
-					name: 'e2e',
+					name: `e2e-${engine}`,
 					environment: 'node',
 					include: ['test/e2e/**/*.test.ts'],
-					testTimeout: 60_000,
+					env: {TOKEN_BATON_ENGINE: engine},
+					// WebKit is driven through WebDriver round trips: slower, not different.
+					testTimeout: engine === 'webkit' ? 120_000 : 60_000,
 					hookTimeout: 60_000,
 					// One browser at a time: the machine has 2 cores and the races must really overlap.
 					fileParallelism: false,
+					sequence: {groupOrder: index},
 				},
-			},
-			{
+			})),
+			// The demo's real oidc-provider, API and page in Chromium and Firefox; see test/interop/README.md.
+			...(['chromium', 'firefox'] as const).map((engine, index) => ({
 				test: {
-					// The demo's real oidc-provider, API and page in real Chromium; see test/interop/README.md.
-					name: 'interop',
+					name: `interop-${engine}`,
 					environment: 'node',
 					include: ['test/interop/**/*.test.ts'],
+					env: {TOKEN_BATON_ENGINE: engine},
 					testTimeout: 60_000,
 					hookTimeout: 60_000,
 					fileParallelism: false,
+					sequence: {groupOrder: index},
 				},
-			},
+			})),
 			{
 				test: {
 					// The packed tarball installed into a temporary app; see test/package/consumer.test.ts.
@@ -56,7 +65,7 @@ export default defineConfig({
 					testTimeout: 120_000,
 					hookTimeout: 180_000,
 					// After the other projects: its npm, tsc and esbuild runs would load the 2 cores under the browser tests.
-					sequence: {groupOrder: 1},
+					sequence: {groupOrder: ENGINES.length},
 				},
 			},
 		],

@@ -1,13 +1,14 @@
 /**
- * Cross-tab coordination in real Chromium (issue 3): several pages of one browser context
- * play the tabs of one user, against a strict token server that rotates refresh tokens,
+ * Cross-tab coordination in a real browser (issue 3; Chromium, Firefox and WebKit, one vitest
+ * project each): several pages of one browser profile play the tabs of one user, against a
+ * strict token server that rotates refresh tokens,
  * revokes the whole family on reuse and answers slowly so that races really overlap.
  * See test/e2e/README.md.
  */
-import type {Browser} from 'playwright-core';
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
-import {launchChromium, TabGroup, type Tab, type TabGroupOptions} from './harness/browser.js';
+import {TabGroup, type Tab, type TabGroupOptions} from './harness/browser.js';
 import {buildBrowserBundle, type BrowserBundle} from './harness/bundle.js';
+import {currentEngine, delay, launchEngine, type Engine} from './harness/engine.js';
 import type {HostileMessage, PageOptions, RecordedEvent, TokenOutcome} from './harness/page.js';
 import {CLIENT_ID, TokenServer, type ServerSettings, type TokenResponseJson} from './harness/token-server.js';
 
@@ -18,23 +19,23 @@ const MAIN = 'main';
 
 let bundle: BrowserBundle;
 let server: TokenServer;
-let browser: Browser;
+let engine: Engine;
 let group: TabGroup | undefined;
 
 beforeAll(async () => {
 	// Built once for the whole run: every page of every test loads the same bundle.
 	bundle = await buildBrowserBundle();
 	server = await TokenServer.start(bundle);
-	browser = await launchChromium();
+	engine = await launchEngine();
 });
 
 afterAll(async () => {
-	await browser?.close();
+	await engine?.close();
 	await server?.close();
 });
 
 afterEach(async () => {
-	const errors = group?.pageErrors() ?? [];
+	const errors = await group?.pageErrors() ?? [];
 	await group?.close();
 	group = undefined;
 	// An uncaught error or unhandled rejection in any tab fails the test that caused it.
@@ -44,7 +45,7 @@ afterEach(async () => {
 /** A fresh profile (empty IndexedDB, no locks, no channels) and a fresh server state. */
 async function newGroup(settings: Partial<ServerSettings> = {}, options: TabGroupOptions = {}): Promise<TabGroup> {
 	server.reset(settings);
-	group = await TabGroup.create(browser, server.pageUrl, options);
+	group = await TabGroup.create(engine, server.pageUrl, options);
 	return group;
 }
 
@@ -116,7 +117,7 @@ describe('one refresh for all tabs', () => {
 			// Wait (bounded) until the access token has expired on the shared clock.
 			const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
 			expect(expiresAt).toBeTypeOf('number');
-			await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+			await tabs[0]!.waitFor((at) => Date.now() >= at, expiresAt!, {interval: 10, timeout: 5000});
 			expect(server.refreshes).toHaveLength(0);
 
 			// In every tab at once: 5 getAccessToken() and 5 auth.fetch('/api').
@@ -151,7 +152,7 @@ const WITHOUT_BROADCAST_CHANNEL = [
 
 /** What broadcast-channel keeps on disk for the tab channel (its IndexedDB method): JSON of every record. */
 async function fallbackRecords(tab: Tab): Promise<string> {
-	return tab.page.evaluate(async (name) => new Promise<string>((resolve, reject) => {
+	return tab.evaluate(async (name) => new Promise<string>((resolve, reject) => {
 		const open = indexedDB.open(`pubkey.broadcast-channel-0-${name}`);
 		open.onerror = () => reject(open.error);
 		open.onsuccess = () => {
@@ -170,8 +171,8 @@ describe('without a native BroadcastChannel (the broadcast-channel fallback)', (
 		test(`logins and logouts reach every tab, each tab refreshes in turn without reuse, and no token is written to storage, ${mode.label}`, async () => {
 			const {tabs, login} = await signedInTabs(3, {loginExpiresIn: 1, tabs: {withoutBroadcastChannel: true, throwingLocalStorage: mode.throwingLocalStorage}});
 			for (const tab of tabs) {
-				expect(await tab.page.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
-				const write = await tab.page.evaluate(() => {
+				expect(await tab.evaluate(() => typeof globalThis.BroadcastChannel)).toBe('undefined');
+				const write = await tab.evaluate(() => {
 					try {
 						localStorage.setItem('probe', '1');
 						localStorage.removeItem('probe');
@@ -184,7 +185,7 @@ describe('without a native BroadcastChannel (the broadcast-channel fallback)', (
 			}
 
 			const expiresAt = (await tabs[0]!.call('session', MAIN))?.expiresAt;
-			await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt!, {polling: 10, timeout: 5000});
+			await tabs[0]!.waitFor((at) => Date.now() >= at, expiresAt!, {interval: 10, timeout: 5000});
 
 			// Tokens cannot travel over storage: a tab without one takes the lock and finds (in
 			// IndexedDB) the refresh token the previous tab rotated, so tabs refresh one after another.
@@ -233,7 +234,7 @@ describe('without a native BroadcastChannel (the broadcast-channel fallback)', (
 			for (const tab of tabs) {
 				// Nothing at all went to localStorage (where it works; where it throws, nothing can).
 				if (!mode.throwingLocalStorage) {
-					const writes = await tab.page.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
+					const writes = await tab.evaluate(() => (globalThis as unknown as {__localStorageWrites: string[]}).__localStorageWrites);
 					expect(writes.filter((write) => write !== 'probe=1')).toEqual([]);
 				}
 			}
@@ -337,16 +338,17 @@ describe('logout', () => {
 	});
 
 	test('wins over a refresh in flight in another tab: its result is dropped and cannot sign anyone back in', async () => {
-		const {tabs, login} = await signedInTabs(3, {server: {refreshDelayMs: 1000}});
+		// Slow enough that the logout surely starts while the refresh is in flight, even in a loaded WebKit.
+		const {tabs, login} = await signedInTabs(3, {server: {refreshDelayMs: 2500}});
+		const marks = await Promise.all(tabs.map((tab) => eventCount(tab)));
 		const inFlight = tabs[1]!.call('getAccessToken', MAIN, login.access_token);
 		await server.waitForRefreshes(1);
-		const marks = await Promise.all(tabs.map((tab) => eventCount(tab)));
 
 		const {startedAt} = await tabs[0]!.call('logout', MAIN);
 		const outcome = await inFlight;
 		expect(outcome).toMatchObject({ok: false, name: 'SignedOutError'});
 		// Wait out the server's answer to the abandoned refresh, then look again.
-		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, startedAt + 1200, {polling: 50});
+		await tabs[0]!.waitFor((at) => Date.now() >= at, startedAt + 2700, {interval: 50});
 		for (const [index, tab] of tabs.entries()) {
 			await expectSignedOut(tab);
 			// Signed out once, and never back in: no new session, no new token (a warning is fine).
@@ -376,7 +378,7 @@ describe('a tab closed while its refresh is in flight', () => {
 			const waited = waiting.call('getAccessToken', MAIN, login.access_token);
 			if (mode.withoutWebLocks) {
 				// No lock to inspect: give the waiting tab time it would need to send a refresh of its own.
-				await waiting.page.waitForTimeout(300);
+				await delay(300);
 			} else {
 				await expect.poll(() => waiting.call('lockState', LOCK_NAME), {timeout: 2000}).toEqual({held: 1, pending: 1});
 			}
@@ -535,13 +537,13 @@ describe('hostile messages on the channel', () => {
 		}
 
 		// Give anything a message might have started (a refresh, a storage read) time to show.
-		await tabs[0]!.page.waitForTimeout(300);
+		await delay(300);
 		for (const [index, tab] of tabs.entries()) {
 			expect(await tab.call('state', MAIN)).toBe('signed-in');
 			expect(tokenOf(await tab.call('getAccessToken', MAIN))).toBe(login.access_token);
 			expect(await eventsSince(tab, marks[index]!)).toEqual([]);
 			expect(await tab.call('prototypeKeys')).toEqual(prototypeKeys);
-			expect(await tab.page.evaluate(() => 'polluted' in {})).toBe(false);
+			expect(await tab.evaluate(() => 'polluted' in {})).toBe(false);
 			expect(await tab.call('fetch', MAIN, '/api')).toMatchObject({ok: true, status: 200});
 		}
 

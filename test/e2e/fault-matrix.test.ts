@@ -1,10 +1,10 @@
 /**
  * The fault matrix, browser layer (issue 7): every `e2e` row of test/fault-matrix/matrix.ts,
- * in real Chromium tabs (pages of one context) against the strict e2e token server
- * (harness/token-server.ts: rotation, reuse detection, optional grace window), reached
+ * in real browser tabs (pages of one profile; Chromium, Firefox or WebKit, one vitest project
+ * each) against the strict e2e token server (harness/token-server.ts: rotation, reuse detection, optional grace window), reached
  * through a fault-injecting proxy that is the pages' origin (harness/fault-proxy.ts). The
  * page-side hooks (message dropping for frozen or cached tabs, quota errors, no IndexedDB,
- * the leak scan) are harness/matrix-page.ts; time is Playwright's clock.
+ * the leak scan) are harness/matrix-page.ts; time is the page's fake clock (harness/fake-clock.ts).
  *
  * Each row's scenario injects its fault and asserts what is particular to it. Then the
  * runner checks what every case must show: the session kept (every open tab gets a token and
@@ -13,20 +13,18 @@
  * no uncaught error or unhandled rejection in any tab; and no token in web storage, cookies,
  * page URLs, history state, the console, any event, error or rejection message, the raw
  * IndexedDB values, a request URL, or any request to another origin. The outcome of every
- * case goes to test-results/reliability/e2e.json for `npm run reliability`.
+ * case goes to test-results/reliability/e2e-<engine>.json for `npm run reliability`.
  */
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {chromium, type Browser, type BrowserContext} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {rowsOf, type CaseId, type MatrixRow} from '../fault-matrix/matrix.js';
 import {findSecrets, finishCase, observedOf, ResultBook, type Observed, type TabOutcome} from '../fault-matrix/results.js';
-import {CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium, Tab, TabGroup} from './harness/browser.js';
+import {Tab, TabGroup} from './harness/browser.js';
 import {buildBrowserBundle} from './harness/bundle.js';
+import {currentEngine, delay, launchEngine, type Engine} from './harness/engine.js';
 import {FaultProxy, ForeignServer, type SeenRequest, type TokenFault} from './harness/fault-proxy.js';
-import type {MatrixConfig} from './harness/matrix-page.js';
-import {buildMatrixScript} from './harness/matrix-script.js';
 import type {PageOptions, TokenOutcome} from './harness/page.js';
 import {CLIENT_ID, TokenServer, type ServerSettings, type TokenResponseJson} from './harness/token-server.js';
 
@@ -40,22 +38,20 @@ const ENDURANCE_CYCLES = 1000;
 let server: TokenServer;
 let proxy: FaultProxy;
 let foreign: ForeignServer;
-let browser: Browser;
-let matrixScript: (config: MatrixConfig) => string;
-const book = new ResultBook('e2e');
+let engine: Engine;
+const book = new ResultBook('e2e', `e2e-${currentEngine()}`);
 
 beforeAll(async () => {
 	const bundle = await buildBrowserBundle();
 	server = await TokenServer.start(bundle);
 	proxy = await FaultProxy.start(server.origin);
 	foreign = await ForeignServer.start();
-	matrixScript = await buildMatrixScript();
-	browser = await launchChromium();
+	engine = await launchEngine();
 });
 
 afterAll(async () => {
-	book.write({node: process.version, chromium: browser?.version() ?? 'unknown'});
-	await browser?.close();
+	book.write({node: process.version, engine: currentEngine(), version: engine?.version ?? 'unknown'});
+	await engine?.close();
 	await proxy?.close();
 	await foreign?.close();
 	await server?.close();
@@ -66,15 +62,11 @@ type Setup = {
 	/** Options of every manager of the case (its name is always NAME). */
 	manager?: PageOptions;
 	noIndexedDB?: boolean;
-	/** Playwright's clock in every tab, installed before any page loads. */
+	/** The fake clock in every tab, installed before any page script runs. */
 	clock?: boolean;
 };
 
 type Snapshot = {observed: Observed; leaks: string[]; uncaught: string[]};
-
-const delay = (ms: number) => new Promise<void>((resolve) => {
-	setTimeout(resolve, ms);
-});
 
 function tokenOf(outcome: TokenOutcome): string {
 	if (!outcome.ok) throw new Error(`getAccessToken failed: ${outcome.name}: ${outcome.message}`);
@@ -95,12 +87,10 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 /** One case: a fresh profile (context), its tabs, and what must not leak. */
 class BrowserCase {
 	group: TabGroup | undefined;
-	context: BrowserContext | undefined;
 	/** Tabs with a manager named NAME: the session under test. */
 	readonly tabs: Tab[] = [];
 	/** Tabs without a manager (a tab that deletes the database, say). */
 	readonly plain: Tab[] = [];
-	readonly console: string[] = [];
 	readonly secrets = new Map<string, string>();
 	/** A token allowed in one kind of place: the unencrypted control of the encryption case. */
 	readonly exemptions: Array<{token: string; place: RegExp}> = [];
@@ -113,16 +103,12 @@ class BrowserCase {
 		proxy.reset();
 		foreign.reset();
 		this.#manager = setup.manager ?? {};
-		const group = await TabGroup.create(browser, proxy.pageUrl);
-		this.group = group;
-		this.context = group.context;
-		await group.context.addInitScript({content: matrixScript({noIndexedDB: setup.noIndexedDB ?? false})});
-		if (setup.clock) await group.context.clock.install();
-		this.listen(group.context);
+		this.group = await TabGroup.create(engine, proxy.pageUrl, {matrix: {noIndexedDB: setup.noIndexedDB ?? false}, clock: setup.clock ?? false});
 	}
 
-	listen(context: BrowserContext): void {
-		context.on('console', (message) => this.console.push(`${message.type()}: ${message.text()}`));
+	/** Console messages of every tab (closed ones as of their closing). */
+	get console(): string[] {
+		return [...this.tabs, ...this.plain].flatMap((tab) => tab.console);
 	}
 
 	/** A tab with a manager, watched and ready. */
@@ -134,7 +120,7 @@ class BrowserCase {
 
 	async adopt(tab: Tab, options: PageOptions = {}): Promise<void> {
 		await tab.call('create', MAIN, {...this.#manager, ...options, name: NAME});
-		await tab.page.evaluate((id) => window.matrix.watch(id), MAIN);
+		await tab.evaluate((id) => window.matrix.watch(id), MAIN);
 		await tab.call('ready', MAIN);
 		this.tabs.push(tab);
 	}
@@ -169,17 +155,17 @@ class BrowserCase {
 	/** The app's getAccessToken; a rejection's message joins the scanned messages. */
 	async token(tab: Tab, rejectedToken?: string): Promise<TokenOutcome> {
 		const outcome = rejectedToken === undefined ? await tab.call('getAccessToken', MAIN) : await tab.call('getAccessToken', MAIN, rejectedToken);
-		if (!outcome.ok) await tab.page.evaluate((message) => window.matrix.noteRejection(message), `${outcome.name}: ${outcome.message}`);
+		if (!outcome.ok) await tab.evaluate((message) => window.matrix.noteRejection(message), `${outcome.name}: ${outcome.message}`);
 		return outcome;
 	}
 
 	/** Messages this tab dropped while frozen or cached. */
 	async dropped(tab: Tab): Promise<number> {
-		return tab.page.evaluate(() => window.matrix.state.dropped);
+		return tab.evaluate(() => window.matrix.state.dropped);
 	}
 
 	openTabs(): Tab[] {
-		return this.tabs.filter((tab) => !tab.page.isClosed());
+		return this.tabs.filter((tab) => !tab.closed);
 	}
 
 	/** The session as each open tab shows it, every leak, every uncaught error. */
@@ -187,18 +173,19 @@ class BrowserCase {
 		if (this.snapshot) return this.snapshot;
 		const outcomes: TabOutcome[] = [];
 		for (const tab of this.openTabs()) outcomes.push(await withTimeout(this.#outcome(tab), 20_000, `${tab.label} observation`).catch((error: unknown) => ({tab: tab.label, session: 'stuck' as const, detail: String(error)})));
-		// Playwright's pageerror: uncaught exceptions and unhandled rejections, closed tabs included.
+		// Uncaught exceptions and unhandled rejections, closed tabs included (as of their closing).
+		for (const tab of [...this.tabs, ...this.plain]) await tab.collect();
 		const uncaught = [...this.tabs, ...this.plain].flatMap((tab) => tab.pageErrors);
 		const surfaces: Record<string, string> = {};
 		let scannedStorage = false;
-		for (const tab of [...this.tabs, ...this.plain].filter((t) => !t.page.isClosed())) {
-			const scan = await tab.page.evaluate((withStorage) => window.matrix.scan(withStorage), !scannedStorage);
+		for (const tab of [...this.tabs, ...this.plain].filter((t) => !t.closed)) {
+			const scan = await tab.evaluate((withStorage) => window.matrix.scan(withStorage), !scannedStorage);
 			scannedStorage = true;
 			for (const [place, text] of Object.entries(scan)) surfaces[`${tab.label} ${place}`] = text;
-			surfaces[`${tab.label} page URL`] = tab.page.url();
+			surfaces[`${tab.label} page URL`] = await tab.url();
 		}
 
-		surfaces.cookies = JSON.stringify(await this.context?.cookies() ?? []);
+		surfaces.cookies = JSON.stringify(await this.group?.profile.cookies(proxy.pageUrl) ?? []);
 		surfaces.console = this.console.join('\n');
 		surfaces['page errors'] = uncaught.join('\n');
 		surfaces['request URLs at the page origin'] = proxy.requests.map((request) => `${request.method} ${request.host}${request.path}`).join('\n');
@@ -286,7 +273,7 @@ async function lostAfterRotation(c: BrowserCase, reuseGraceMs: number): Promise<
 	const {tabs, login} = await c.signIn(2);
 	c.fault({kind: 'drop-after'});
 	// The 60 s token is due after 27–30 s in both tabs.
-	await c.context!.clock.fastForward(31_000);
+	await c.group!.clock.fastForward(31_000);
 	await server.waitForRefreshes(2, 10_000);
 	expect(server.refreshes.map((record) => [record.refreshToken, record.outcome])).toEqual([
 		[login.refresh_token, 'rotated'],
@@ -299,7 +286,9 @@ async function lostAfterRotation(c: BrowserCase, reuseGraceMs: number): Promise<
 	}
 
 	const errors = (await Promise.all(tabs.map((tab) => tab.call('events', MAIN)))).flat().filter((event) => event.name === 'error');
-	expect(errors.map((event) => event.errorCode)).toEqual(['ERR_REFRESH_TRANSIENT']);
+	// WebKit hands the page the half body as if complete (no network error), so the same loss
+	// reads as an unusable answer there (README, browser support); the session outcome is the same.
+	expect(errors.map((event) => event.errorCode)).toEqual([engine.name === 'webkit' ? 'ERR_INVALID_RESPONSE' : 'ERR_REFRESH_TRANSIENT']);
 }
 
 /** The lock holder's refresh is in flight (held at the proxy, or answered slowly by the server) when its tab closes. */
@@ -324,7 +313,7 @@ async function frozenTab(c: BrowserCase): Promise<{a: Tab; b: Tab; frozen: Tab; 
 	await c.begin();
 	const {tabs, login} = await c.signIn(3);
 	const [a, b, frozen] = tabs as [Tab, Tab, Tab];
-	await frozen.page.evaluate(() => window.matrix.freeze());
+	await frozen.evaluate(() => window.matrix.freeze());
 	return {a, b, frozen, login};
 }
 
@@ -365,7 +354,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await expect.poll(async () => tokenOf(await c.token(a)), {timeout: 5000}).toBe(second);
 		c.faults += await c.dropped(frozen);
 		expect(c.faults).toBeGreaterThanOrEqual(2);
-		await frozen.page.evaluate(() => window.matrix.resume());
+		await frozen.evaluate(() => window.matrix.resume());
 		// Back: its API calls work, and the token it holds is replaced without a consumed refresh token being sent.
 		expect(await frozen.call('fetch', MAIN, '/api')).toMatchObject({ok: true, status: 200});
 		const third = tokenOf(await c.token(frozen, login.access_token));
@@ -381,14 +370,14 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		// It missed the sign-out.
 		expect(await frozen.call('state', MAIN)).toBe('signed-in');
 		const mark = (await frozen.call('events', MAIN)).length;
-		await frozen.page.evaluate(() => window.matrix.resume());
+		await frozen.evaluate(() => window.matrix.resume());
 		expect(await frozen.call('waitForEvent', MAIN, 'signed-out', mark, 3000)).toMatchObject({reason: 'logout'});
 	},
 	'tabs-16': async (c) => {
 		await c.begin();
 		const {tabs, login} = await c.signIn(16, {loginExpiresIn: 1});
 		const expiresAt = (await tabs[0]!.call('session', MAIN))!.expiresAt!;
-		await tabs[0]!.page.waitForFunction((at) => Date.now() >= at, expiresAt, {polling: 20, timeout: 5000});
+		await tabs[0]!.waitFor((at) => Date.now() >= at, expiresAt, {interval: 20, timeout: 5000});
 		c.faults++;
 		const results = await Promise.all(tabs.map((tab) => tab.call('burst', MAIN, {tokens: 2, fetches: 2})));
 		expect(server.refreshes).toEqual([expect.objectContaining({refreshToken: login.refresh_token, outcome: 'rotated'})]);
@@ -420,14 +409,14 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await c.begin();
 		const {tabs} = await c.signIn(2);
 		const [a, cached] = tabs as [Tab, Tab];
-		await cached.page.evaluate(() => window.matrix.enterBackForwardCache());
+		await cached.evaluate(() => window.matrix.enterBackForwardCache());
 		await a.call('logout', MAIN);
 		const second = c.login();
 		await a.call('setTokens', MAIN, second);
 		c.faults += await c.dropped(cached);
 		expect(c.faults).toBe(2);
 		const mark = (await cached.call('events', MAIN)).length;
-		await cached.page.evaluate(() => window.matrix.restoreFromBackForwardCache());
+		await cached.evaluate(() => window.matrix.restoreFromBackForwardCache());
 		expect(await cached.call('waitForEvent', MAIN, 'signed-in', mark, 3000)).toMatchObject({source: 'tab'});
 		expect(tokenOf(await c.token(cached))).toBe(second.access_token);
 		expect(server.refreshes).toHaveLength(0);
@@ -436,12 +425,12 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 	'time-sleep-wake': async (c) => {
 		await c.begin({clock: true});
 		const {tabs, login} = await c.signIn(2);
-		await c.context!.clock.setSystemTime(Date.now() + 2 * HOUR);
+		await c.group!.clock.setSystemTime(Date.now() + 2 * HOUR);
 		c.faults++;
 		await delay(300);
 		// Asleep: no timer fired.
 		expect(server.refreshes).toHaveLength(0);
-		for (const tab of tabs) await tab.page.evaluate(() => window.matrix.wake());
+		for (const tab of tabs) await tab.evaluate(() => window.matrix.wake());
 		await server.waitForRefreshes(1);
 		for (const tab of tabs) await expect.poll(async () => tokenOf(await c.token(tab)), {timeout: 5000}).not.toBe(login.access_token);
 		await delay(300);
@@ -450,7 +439,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 	'time-clock-forward': async (c) => {
 		await c.begin({clock: true});
 		const {tabs, login} = await c.signIn(3);
-		await c.context!.clock.setSystemTime(Date.now() + HOUR);
+		await c.group!.clock.setSystemTime(Date.now() + HOUR);
 		c.faults++;
 		const results = await Promise.all(tabs.map((tab) => tab.call('burst', MAIN, {tokens: 2, fetches: 2})));
 		const tokens = results.flatMap((result) => result.tokens.map(tokenOf));
@@ -463,7 +452,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await c.begin({clock: true});
 		const {tabs, login} = await c.signIn(2, {loginExpiresIn: 2});
 		const [a, b] = tabs as [Tab, Tab];
-		await c.context!.clock.setSystemTime(Date.now() - HOUR);
+		await c.group!.clock.setSystemTime(Date.now() - HOUR);
 		c.faults++;
 		// The tabs now think the 2 s token has an hour to live; the server ends it after 2 s.
 		await expect.poll(() => server.accessTokenValid(login.access_token), {timeout: 5000, interval: 50}).toBe(false);
@@ -502,7 +491,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await c.begin();
 		const {tabs, login} = await c.signIn(1);
 		const [a] = tabs as [Tab];
-		await a.page.evaluate(() => {
+		await a.evaluate(() => {
 			window.matrix.state.quota = true;
 		});
 		const first = tokenOf(await c.token(a, login.access_token));
@@ -510,7 +499,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		expect(second).not.toBe(first);
 		const warnings = (await a.call('events', MAIN)).filter((event) => event.name === 'warning').map((event) => event.code);
 		expect(warnings).toEqual(['storage-unavailable']);
-		c.faults += await a.page.evaluate(() => window.matrix.state.quotaErrors);
+		c.faults += await a.evaluate(() => window.matrix.state.quotaErrors);
 		expect(c.faults).toBeGreaterThan(0);
 		expect(server.refreshes).toHaveLength(2);
 	},
@@ -519,14 +508,14 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		const {tabs, login} = await c.signIn(2);
 		const [a, b] = tabs as [Tab, Tab];
 		for (const tab of tabs) {
-			await tab.page.evaluate(() => {
+			await tab.evaluate(() => {
 				window.matrix.state.quota = true;
 			});
 		}
 
 		const first = tokenOf(await c.token(a, login.access_token));
 		await expect.poll(async () => tokenOf(await c.token(b)), {timeout: 5000}).toBe(first);
-		for (const tab of tabs) c.faults += await tab.page.evaluate(() => window.matrix.state.quotaErrors);
+		for (const tab of tabs) c.faults += await tab.evaluate(() => window.matrix.state.quotaErrors);
 		// The other tab's refresh comes next: it must not take the missing record for a logout.
 		const second = await c.token(b, first);
 		expect(second).toMatchObject({ok: true});
@@ -537,7 +526,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		const {tabs, login} = await c.signIn(2);
 		const [a, b] = tabs as [Tab, Tab];
 		const other = await c.openPlain();
-		expect(await other.page.evaluate((name) => window.matrix.deleteDatabase(name), DB_NAME)).toEqual(['success']);
+		expect(await other.evaluate((name) => window.matrix.deleteDatabase(name), DB_NAME)).toEqual(['success']);
 		c.faults++;
 		expect(await c.token(a, login.access_token)).toMatchObject({ok: false, name: 'SignedOutError'});
 		await expect.poll(() => b.call('state', MAIN), {timeout: 5000}).toBe('signed-out');
@@ -554,7 +543,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		// (The retry on `online` alone does not replace the rejected token: see the unit row endpoint-503-rejected-token.)
 		c.fault({kind: 'respond', status: 503, body: 'Service Unavailable', contentType: 'text/plain'});
 		expect(await c.token(a, login.access_token)).toMatchObject({ok: false, name: 'TransientRefreshError'});
-		await a.page.evaluate(() => window.matrix.online());
+		await a.evaluate(() => window.matrix.online());
 		const first = tokenOf(await c.token(a, login.access_token));
 		expect(first).not.toBe(login.access_token);
 
@@ -562,7 +551,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		c.fault({kind: 'respond', status: 200, body: '<!doctype html><title>Sign in to the network</title>', contentType: 'text/html'});
 		await expect.poll(async () => tokenOf(await c.token(b)), {timeout: 5000}).toBe(first);
 		expect(await c.token(b, first)).toMatchObject({ok: false, name: 'InvalidResponseError'});
-		await b.page.evaluate(() => window.matrix.online());
+		await b.evaluate(() => window.matrix.online());
 		const second = tokenOf(await c.token(b, first));
 		expect(second).not.toBe(first);
 
@@ -598,13 +587,13 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		const {tabs} = await c.signIn(1);
 		const [a] = tabs as [Tab];
 		// Control: the page's own origin does get the token.
-		expect(await a.page.evaluate((id) => window.matrix.fetchUrl(id, '/api'), MAIN)).toEqual({ok: true, status: 200});
-		expect(await a.page.evaluate((id) => window.matrix.kyGet(id, `${location.origin}/api`), MAIN)).toEqual({ok: true, status: 200});
+		expect(await a.evaluate((id) => window.matrix.fetchUrl(id, '/api'), MAIN)).toEqual({ok: true, status: 200});
+		expect(await a.evaluate((id) => window.matrix.kyGet(id, `${location.origin}/api`), MAIN)).toEqual({ok: true, status: 200});
 		expect(proxy.requests.filter((request) => request.path === '/api').map((request) => request.headers.authorization?.split(' ')[0])).toEqual(['Bearer', 'Bearer']);
 		const targets = [`${foreign.origin}/direct`, `http://localhost:${proxy.port}/api`];
 		for (const url of targets) {
-			await a.page.evaluate(({id, url}) => window.matrix.fetchUrl(id, url), {id: MAIN, url});
-			await a.page.evaluate(({id, url}) => window.matrix.kyGet(id, url), {id: MAIN, url});
+			await a.evaluate(({id, url}) => window.matrix.fetchUrl(id, url), {id: MAIN, url});
+			await a.evaluate(({id, url}) => window.matrix.kyGet(id, url), {id: MAIN, url});
 			c.faults += 2;
 		}
 
@@ -619,14 +608,18 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		const {tabs} = await c.signIn(1);
 		const [a] = tabs as [Tab];
 		const url = `${proxy.origin}/redirect-out?to=${encodeURIComponent(`${foreign.origin}/after-redirect`)}`;
-		expect(await a.page.evaluate(({id, url}) => window.matrix.fetchUrl(id, url), {id: MAIN, url})).toEqual({ok: true, status: 200});
-		expect(await a.page.evaluate(({id, url}) => window.matrix.kyGet(id, url), {id: MAIN, url})).toEqual({ok: true, status: 200});
+		expect(await a.evaluate(({id, url}) => window.matrix.fetchUrl(id, url), {id: MAIN, url})).toEqual({ok: true, status: 200});
+		expect(await a.evaluate(({id, url}) => window.matrix.kyGet(id, url), {id: MAIN, url})).toEqual({ok: true, status: 200});
 		c.faults += 2;
 		// The first hop is the page's own origin: the token goes there, as it should.
 		const firstHops = proxy.requests.filter((request) => request.path.startsWith('/redirect-out'));
 		expect(firstHops.map((request) => request.headers.authorization?.split(' ')[0])).toEqual(['Bearer', 'Bearer']);
 		// The browser follows the redirect to the other origin without it.
-		expect(foreign.requests.filter((request) => request.path === '/after-redirect').map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
+		// (Firefox sends a CORS preflight before each redirected GET, and WebKit sometimes sends a
+		// redirected GET twice: every one of them arrives without the token.)
+		const arrived = foreign.requests.filter((request) => request.path === '/after-redirect');
+		expect(arrived.filter((request) => request.method === 'GET').length).toBeGreaterThanOrEqual(2);
+		expect(arrived.map((request) => request.headers.authorization).filter((value) => value !== undefined)).toEqual([]);
 	},
 	'security-logout-clears-storage': async (c) => {
 		await c.begin();
@@ -636,7 +629,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await b.call('logout', MAIN);
 		c.faults++;
 		await expect.poll(() => a.call('state', MAIN), {timeout: 5000}).toBe('signed-out');
-		const view = await a.page.evaluate((name) => window.matrix.readRecord(name), DB_NAME);
+		const view = await a.evaluate((name) => window.matrix.readRecord(name), DB_NAME);
 		expect(view.keys).toEqual(['key', 'session']);
 		// The ended-session note: its id and the reason, no token of any kind.
 		expect(view.fields).toEqual(['ended', 'format', 'n', 'name', 'refreshExpiresAt', 'sid']);
@@ -649,19 +642,18 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		foreign.reset();
 		const dir = mkdtempSync(join(tmpdir(), 'token-baton-profile-'));
 		try {
-			const context = await chromium.launchPersistentContext(dir, {executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS]});
+			// Only Chromium's profile can be searched on disk (README, browser support): WebKitGTK's
+			// automated MiniBrowser keeps its data in memory, Firefox compresses IndexedDB values.
+			// Elsewhere the in-browser half runs.
+			const onDisk = await engine.persistentProfile(dir);
+			const profile = onDisk ?? await engine.newProfile();
 			let plain: TokenResponseJson;
 			try {
-				c.context = context;
-				c.listen(context);
-				await context.addInitScript({content: matrixScript({})});
-				const page = context.pages()[0] ?? await context.newPage();
-				const tab = new Tab(page, 'profile');
-				await page.goto(proxy.pageUrl);
-				await page.waitForFunction(() => 'harness' in window);
+				c.group = TabGroup.over(profile, proxy.pageUrl, {matrix: {}});
+				const tab = await c.group.open();
 				await c.adopt(tab);
 				// The control: a second manager that stores its refresh token in the clear.
-				await page.evaluate(() => {
+				await tab.evaluate(() => {
 					const options = {name: 'plain', encryptStorage: false};
 					window.harness.create('plain', options);
 				});
@@ -676,7 +668,7 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 				expect(current).not.toBe(sealed.refresh_token);
 				c.faults++;
 
-				const view = await page.evaluate((name) => window.matrix.readRecord(name), DB_NAME);
+				const view = await tab.evaluate((name) => window.matrix.readRecord(name), DB_NAME);
 				expect(view.fields).toEqual(['data', 'format', 'iv', 'n', 'name', 'refreshExpiresAt', 'sid']);
 				expect(view.ivLength).toBe(12);
 				// AES-GCM: the token's length plus a 16-byte tag, and not the token.
@@ -684,19 +676,20 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 				expect(view.sealedText).not.toContain(current);
 				expect(view.key).toEqual({type: 'secret', extractable: false, algorithm: 'AES-GCM', usages: ['decrypt', 'encrypt']});
 				expect(view.exportKey).toMatch(/^InvalidAccessError/);
-				const control = await page.evaluate(() => window.matrix.readRecord('token-baton:plain'));
+				const control = await tab.evaluate(() => window.matrix.readRecord('token-baton:plain'));
 				expect(control.record?.refreshToken).toBe(plain.refresh_token);
 				c.snapshot = await c.observe();
 			} finally {
-				await context.close();
+				await profile.close();
 			}
 
+			if (!onDisk) return;
 			// The profile as it sits on disk, every file of it.
 			const files = filesUnder(dir).filter((path) => statSync(path).size < 64 * 1024 * 1024).map((path) => readFileSync(path));
-			const onDisk = (token: string) => files.some((bytes) => bytes.includes(Buffer.from(token, 'latin1')) || bytes.includes(Buffer.from(token, 'utf16le')));
-			expect(onDisk(plain.refresh_token), 'control: a refresh token stored in the clear is found on disk').toBe(true);
+			const found = (token: string) => files.some((bytes) => bytes.includes(Buffer.from(token, 'latin1')) || bytes.includes(Buffer.from(token, 'utf16le')));
+			expect(found(plain.refresh_token), 'control: a refresh token stored in the clear is found on disk').toBe(true);
 			for (const [token, label] of c.allSecrets()) {
-				if (token !== plain.refresh_token && onDisk(token)) c.snapshot!.leaks.push(`profile on disk: ${label}`);
+				if (token !== plain.refresh_token && found(token)) c.snapshot!.leaks.push(`profile on disk: ${label}`);
 			}
 		} finally {
 			rmSync(dir, {recursive: true, force: true});
@@ -708,10 +701,10 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 		await c.begin({server: {refreshDelayMs: 0, expiresIn: 30}, clock: true, manager: {refreshLeewaySeconds: 10}});
 		const {tabs} = await c.signIn(3);
 		for (let cycle = 1; cycle <= ENDURANCE_CYCLES; cycle++) {
-			await c.context!.clock.fastForward(21_000);
+			await c.group!.clock.fastForward(21_000);
 			c.faults++;
 			await server.waitForRefreshes(cycle, 10_000);
-			await Promise.all(tabs.map((tab) => tab.page.evaluate(({id, count}) => window.matrix.waitForTokens(id, count, 10_000), {id: MAIN, count: cycle + 1})));
+			await Promise.all(tabs.map((tab) => tab.evaluate(({id, count}) => window.matrix.waitForTokens(id, count, 10_000), {id: MAIN, count: cycle + 1})));
 			if (cycle % 100 === 0) {
 				for (const tab of tabs) expect(await tab.call('fetch', MAIN, '/api')).toMatchObject({ok: true, status: 200});
 			}
@@ -727,6 +720,8 @@ const SCENARIOS: {readonly [K in CaseId<'e2e'>]: Scenario} = {
 
 describe('fault matrix, browser layer', () => {
 	for (const row of rowsOf('e2e')) {
-		test(row.name, async () => runCase(row, SCENARIOS[row.id]), row.id === 'endurance-1000-cycles' ? 180_000 : 60_000);
+		// WebKit is driven through WebDriver round trips (harness/engine-webkit.ts): give it twice the time.
+		const scale = currentEngine() === 'webkit' ? 2 : 1;
+		test(row.name, async () => runCase(row, SCENARIOS[row.id]), (row.id === 'endurance-1000-cycles' ? 180_000 : 60_000) * scale);
 	}
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run reliability`: regenerates RELIABILITY.md from the outcomes the fault-matrix tests
- * wrote during the last run (test-results/reliability/unit.json and e2e.json). It refuses to
+ * wrote during the last run (test-results/reliability/unit.json and e2e-<engine>.json, one per
+ * browser engine; the case tables show Chromium's, the per-engine section all three). It refuses to
  * write when a layer's results are missing or a case did not run, so the document always
  * describes one complete run. `--check` writes nothing and fails when RELIABILITY.md differs
  * from what the results say (for CI, after `npm test`).
@@ -19,15 +20,20 @@ function fail(message) {
 	process.exit(1);
 }
 
-const layers = ['unit', 'e2e'].map((layer) => {
-	const file = join(root, 'test-results', 'reliability', `${layer}.json`);
-	if (!existsSync(file)) fail(`${relative(root, file)} is missing: run the tests first (npm test, or npx vitest run test/unit/fault-matrix.test.ts test/e2e/fault-matrix.test.ts).`);
-	return JSON.parse(readFileSync(file, 'utf8'));
-});
+const ENGINES = [['chromium', 'Chromium'], ['firefox', 'Firefox'], ['webkit', 'WebKitGTK']];
 
+function readResults(name) {
+	const file = join(root, 'test-results', 'reliability', `${name}.json`);
+	if (!existsSync(file)) fail(`${relative(root, file)} is missing: run the tests first (npm test, or npx vitest run --project unit --project 'e2e-*' test/unit/fault-matrix.test.ts test/e2e/fault-matrix.test.ts).`);
+	const results = JSON.parse(readFileSync(file, 'utf8'));
+	const notRun = results.cases.filter((entry) => entry.status === 'not-run');
+	if (notRun.length > 0) fail(`${notRun.length} case(s) did not run in ${name} (${notRun.map((entry) => entry.id).join(', ')}): run the matrix files in full.`);
+	return results;
+}
+
+const engines = ENGINES.map(([id, label]) => ({id, label, results: readResults(`e2e-${id}`)}));
+const layers = [readResults('unit'), engines[0].results];
 const cases = layers.flatMap((layer) => layer.cases).sort((a, b) => a.order - b.order);
-const notRun = cases.filter((entry) => entry.status === 'not-run');
-if (notRun.length > 0) fail(`${notRun.length} case(s) did not run in the last run (${notRun.map((entry) => entry.id).join(', ')}): run both matrix files in full.`);
 const ids = new Set(cases.map((entry) => entry.id));
 if (ids.size !== cases.length) fail('a case id appears twice in the results');
 
@@ -44,7 +50,7 @@ const totals = {
 const failed = cases.filter((entry) => entry.status === 'failed');
 const otherVerdicts = cases.filter((entry) => !['kept', 'rightly-ended', 'wrongful-logout'].includes(entry.verdict));
 const uncaught = sum((entry) => entry.uncaught.length);
-const environment = Object.assign({}, ...layers.map((layer) => layer.environment));
+const environment = layers[0].environment;
 
 /** A table cell: one line, no pipe, no test token or timestamp (they change from run to run). */
 function cell(text) {
@@ -81,17 +87,20 @@ lines.push(
 	'   values, a request URL, or any request to another origin.',
 	'',
 	'Unit cases run in Node (vitest, happy-dom, msw, fake-indexeddb, several managers as tabs:',
-	'test/unit/fault-matrix.test.ts); browser cases in real Chromium tabs against a strict rotating',
-	'token server behind a fault-injecting proxy (test/e2e/fault-matrix.test.ts). Where an existing',
+	'test/unit/fault-matrix.test.ts); browser cases in real tabs of Chromium, Firefox and WebKit against',
+	'a strict rotating token server behind a fault-injecting proxy (test/e2e/fault-matrix.test.ts).',
+	'The counts and case tables below show the unit cases and Chromium\'s run of the browser cases;',
+	'[Per engine](#per-engine) shows the browser cases in each engine. Where an existing',
 	'test already asserts the details of a behaviour, the case names it under its table; the matrix',
 	'case adds the four checks above.',
 	'',
 	'How the browser faults are made: token-endpoint faults by a proxy in front of the token server',
 	'(a lost response is the server\'s answer cut off mid-body after it rotated); a frozen tab or one',
 	'in the back/forward cache by dropping every channel message it would receive, then `resume` and',
-	'`visibilitychange`, or `pageshow` with `persisted: true` (Chromium\'s CDP frozen state has no',
-	'effect in headless mode); sleep and clock jumps with Playwright\'s clock, which moves `Date.now()`',
-	'without firing timers; quota errors by an `IDBObjectStore#put` that throws `QuotaExceededError`.',
+	'`visibilitychange`, or `pageshow` with `persisted: true` (no engine freezes a tab on command in',
+	'headless or automated mode); sleep and clock jumps with a fake clock in the page (the same in every',
+	'engine), which moves `Date.now()` without firing timers; quota errors by an `IDBObjectStore#put`',
+	'that throws `QuotaExceededError`.',
 	'',
 	'**How this file stays true.** The cases are the rows of one table, test/fault-matrix/matrix.ts.',
 	'The two test files run exactly those rows (the type checker rejects a row without a scenario or a',
@@ -113,7 +122,7 @@ lines.push(
 		+ `Other outcomes: ${otherVerdicts.length === 0 ? 'none' : otherVerdicts.map((entry) => `\`${entry.id}\` ${entry.verdict}`).join(', ')}. `
 		+ `Uncaught errors: ${uncaught}.`,
 	'',
-	`Last run: Node ${environment.node ?? '?'}, Chromium ${environment.chromium ?? '?'}.`,
+	`Last run: Node ${environment.node ?? '?'}, ${engines.map((engine) => `${engine.label} ${engine.results.environment.version ?? '?'}`).join(', ')}.`,
 	'',
 	'- **faults injected**: fault events the tests actually injected: responses served or dropped,',
 	'  channel messages a frozen or cached tab missed, clock moves, hostile messages, bad option sets,',
@@ -123,8 +132,43 @@ lines.push(
 	'- **duplicate refreshes**: consumed refresh tokens presented again beyond those the fault forces.',
 	'- **leaks**: places where a token was found (one per place and token kind).',
 	'',
-	'## Cases',
 );
+
+const engineTotals = (entries) => ({
+	pass: entries.filter((entry) => entry.status === 'passed').length,
+	fail: entries.filter((entry) => entry.status === 'failed').length,
+	faults: entries.reduce((total, entry) => total + entry.faults, 0),
+	kept: entries.filter((entry) => entry.verdict === 'kept').length,
+	rightlyEnded: entries.filter((entry) => entry.verdict === 'rightly-ended').length,
+	wrongful: entries.filter((entry) => entry.verdict === 'wrongful-logout').length,
+	duplicates: entries.reduce((total, entry) => total + entry.duplicates, 0),
+	leaks: entries.reduce((total, entry) => total + entry.leaks.length, 0),
+});
+const browserIds = engines[0].results.cases.sort((a, b) => a.order - b.order).map((entry) => entry.id);
+lines.push(
+	'## Per engine',
+	'',
+	'The browser cases, run unchanged in each engine (one vitest project per engine, see test/e2e/README.md).',
+	'Two differ by engine, as README\'s browser support explains: `security-encryption-at-rest` searches',
+	'the profile on disk in Chromium only (in Firefox and WebKit it runs its in-browser half), and the',
+	'lost response of `endpoint-lost-after-rotation-*` surfaces as `ERR_INVALID_RESPONSE` in WebKit.',
+	'',
+	'| engine | version | cases | pass | fail | faults injected | sessions kept | sessions rightly ended | wrongful logouts | duplicate refreshes | leaks |',
+	'|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+	...engines.map((engine) => {
+		const t = engineTotals(engine.results.cases);
+		return `| ${engine.label} | ${cell(engine.results.environment.version ?? '?')} | ${engine.results.cases.length} | ${t.pass} | ${t.fail} | ${t.faults} | ${t.kept} | ${t.rightlyEnded} | ${t.wrongful} | ${t.duplicates} | ${t.leaks} |`;
+	}),
+	'',
+	`| id | ${engines.map((engine) => engine.label).join(' | ')} |`,
+	`|---|${engines.map(() => '---').join('|')}|`,
+	...browserIds.map((id) => `| \`${id}\` | ${engines.map((engine) => {
+		const entry = engine.results.cases.find((candidate) => candidate.id === id);
+		return entry ? `${cell(entry.observed ?? '')}; faults ${entry.faults}, duplicates ${entry.duplicates}, leaks ${entry.leaks.length}; ${resultCell(entry)}` : 'not run';
+	}).join(' | ')} |`),
+);
+
+lines.push('', '## Cases');
 
 const areas = [...new Set(cases.map((entry) => entry.area))];
 for (const area of areas) {
@@ -142,6 +186,7 @@ for (const area of areas) {
 		lines.push('', 'See also:', '', ...seeAlso.map((entry) => `- \`${entry.id}\`: ${entry.seeAlso}`));
 	}
 }
+
 
 lines.push('');
 const text = lines.join('\n');

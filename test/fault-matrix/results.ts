@@ -171,7 +171,8 @@ function escapeRegExp(text: string): string {
 export class ResultBook {
 	readonly #results = new Map<string, CaseResult>();
 
-	constructor(readonly layer: Layer) {}
+	/** `file`: the JSON's name without `.json` (the browser layer writes one per engine: e2e-firefox). */
+	constructor(readonly layer: Layer, readonly file: string = layer) {}
 
 	record(row: MatrixRow, fields: Omit<CaseResult, 'order' | 'id' | 'layer' | 'area' | 'name' | 'fault' | 'expected' | 'seeAlso'>): CaseResult {
 		const result: CaseResult = {...base(row), ...fields};
@@ -179,7 +180,7 @@ export class ResultBook {
 		return result;
 	}
 
-	/** Writes test-results/reliability/<layer>.json: every row of the layer, `not-run` for those without a result. */
+	/** Writes test-results/reliability/<file>.json: every row of the layer, `not-run` for those without a result. */
 	write(environment: Record<string, string>): void {
 		const cases = rowsOf(this.layer).map((row) => this.#results.get(row.id) ?? {
 			...base(row), status: 'not-run' as const, observed: null, tabs: [], verdict: null, faults: 0, reuses: 0, forcedReuses: forcedReusesOf(row),
@@ -187,7 +188,7 @@ export class ResultBook {
 		});
 		const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-results', 'reliability');
 		mkdirSync(dir, {recursive: true});
-		writeFileSync(join(dir, `${this.layer}.json`), `${JSON.stringify({layer: this.layer, environment, cases}, null, '\t')}\n`);
+		writeFileSync(join(dir, `${this.file}.json`), `${JSON.stringify({layer: this.layer, environment, cases}, null, '\t')}\n`);
 	}
 }
 

@@ -1,23 +1,25 @@
 /**
- * The interop tests' harness: the demo's servers (demo/server, on random ports), one Chromium,
+ * The interop tests' harness: the demo's servers (demo/server, on random ports), one browser
+ * (Chromium through playwright-core or Firefox through puppeteer-core, per vitest project),
  * a fresh browser context per test (the tabs of one user), and the demo page driven through
  * its buttons, oidc-provider's own login, consent and logout pages, and `window.tokenBatonDemo`.
  * `useInterop()` registers the hooks; see test/interop/README.md.
  */
 import {createHash} from 'node:crypto';
 import type {Browser, BrowserContext, Page} from 'playwright-core';
+import type {Browser as PuppeteerBrowser, BrowserContext as PuppeteerContext} from 'puppeteer-core';
 import {afterAll, afterEach, beforeAll, expect} from 'vitest';
 import type {ApiOutcome, LoginOutcome, RecordedEvent} from '../../demo/page/handle.js';
 import {startDemo, type DemoServer, type DemoSettings, type StartOptions, type TokenRequestRecord} from '../../demo/server/index.mjs';
-import {launchChromium} from '../e2e/harness/browser.js';
+import {assertInstalled, currentEngine} from '../e2e/harness/engine.js';
+import {launchChromium} from '../e2e/harness/engine-chromium.js';
+import {launchFirefox} from '../e2e/harness/engine-firefox.js';
+import {newFirefoxPage, type DemoPage} from './demo-page.js';
 
 /** One tab of the demo page. */
 export class DemoTab {
-	readonly errors: string[] = [];
-
-	constructor(readonly page: Page, readonly label: string, private readonly demo: DemoServer) {
-		page.on('pageerror', (error) => this.errors.push(`${label}: ${error.name}: ${error.message}`));
-	}
+	/** `errors`: uncaught errors and unhandled rejections of the page, filled by the engine's listener. */
+	constructor(readonly page: DemoPage, readonly label: string, private readonly demo: DemoServer, readonly errors: string[] = []) {}
 
 	/** Wait until the page finished starting (after a login redirect: the code exchange too). */
 	async initialized(): Promise<void> {
@@ -113,16 +115,25 @@ export type Interop = {
 /** Start the demo (with `options`, such as `{dpop: true}`) and Chromium for this test file; every test checks for page errors and SDK warnings. */
 export function useInterop(options: StartOptions = {}): Interop {
 	let demo: DemoServer | undefined;
+	const engine = currentEngine();
 	let browser: Browser | undefined;
 	let context: BrowserContext | undefined;
+	let firefox: PuppeteerBrowser | undefined;
+	let firefoxContext: PuppeteerContext | undefined;
+	let initScript: (() => void) | undefined;
 	const tabs: DemoTab[] = [];
 
 	beforeAll(async () => {
-		[demo, browser] = await Promise.all([startDemo(options), launchChromium()]);
+		if (engine === 'webkit') throw new Error('The interop tests run in Chromium and Firefox');
+		assertInstalled(engine);
+		demo = await startDemo(options);
+		if (engine === 'firefox') firefox = await launchFirefox();
+		else browser = await launchChromium();
 	});
 
 	afterAll(async () => {
 		await browser?.close();
+		await firefox?.close();
 		await demo?.close();
 	});
 
@@ -138,7 +149,9 @@ export function useInterop(options: StartOptions = {}): Interop {
 		}
 
 		await context?.close();
+		await firefoxContext?.close();
 		context = undefined;
+		firefoxContext = undefined;
 		tabs.length = 0;
 		// An uncaught error or unhandled rejection in any tab fails the test that caused it.
 		expect(errors).toEqual([]);
@@ -157,6 +170,12 @@ export function useInterop(options: StartOptions = {}): Interop {
 		async newProfile(settings, options = {}) {
 			Object.assign(started().settings, {accessTokenTtl: 60, refreshLeewaySeconds: 10}, settings);
 			started().clearRecords();
+			initScript = options.slowChannel ? slowChannelScript : undefined;
+			if (firefox) {
+				firefoxContext = await firefox.createBrowserContext();
+				return;
+			}
+
 			if (!browser) throw new Error('Chromium has not started');
 			context = await browser.newContext();
 			// Closed network: only the demo's servers. (oidc-provider's pages import a web font.)
@@ -167,8 +186,21 @@ export function useInterop(options: StartOptions = {}): Interop {
 			if (options.slowChannel) await context.addInitScript(slowChannelScript);
 		},
 		async openTab() {
-			if (!context) throw new Error('newProfile() first');
-			const tab = new DemoTab(await context.newPage(), `tab${tabs.length}`, started());
+			const label = `tab${tabs.length}`;
+			const errors: string[] = [];
+			const onError = (message: string) => errors.push(`${label}: ${message}`);
+			let page: DemoPage;
+			if (firefoxContext) {
+				page = await newFirefoxPage(firefoxContext, initScript, onError);
+			} else {
+				if (!context) throw new Error('newProfile() first');
+				const chromiumPage: Page = await context.newPage();
+				chromiumPage.on('pageerror', (error) => onError(`${error.name}: ${error.message}`));
+				// Playwright's page has every method of DemoPage (which was cut from its API).
+				page = chromiumPage as unknown as DemoPage;
+			}
+
+			const tab = new DemoTab(page, label, started(), errors);
 			tabs.push(tab);
 			await tab.page.goto(started().pageUrl);
 			await tab.initialized();

@@ -123,9 +123,10 @@ test('login.logout() ends the session at the server: a following prompt=none log
 	const tab = await interop.openTab();
 	await tab.login();
 	const silentLogin = async () => {
+		// No page of the server's: it answers at once, by redirect (so wait from before the redirect).
+		const back = tab.page.waitForURL((url) => url.origin === demo.pageOrigin && url.searchParams.has('state'));
 		await tab.page.evaluate(() => window.tokenBatonDemo?.login.redirect({params: {prompt: 'none'}}));
-		// No page of the server's: it answers at once, by redirect.
-		await tab.page.waitForURL((url) => url.origin === demo.pageOrigin && url.searchParams.has('state'));
+		await back;
 		await tab.initialized();
 		return tab.loginOutcome();
 	};

@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, test} from 'vitest';
-import {AREAS, describeExpected, MATRIX} from '../fault-matrix/matrix.js';
+import {AREAS, describeExpected, MATRIX, rowsOf} from '../fault-matrix/matrix.js';
 import {describeObserved, findSecrets, observedOf, verdictOf} from '../fault-matrix/results.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,6 +77,49 @@ describe('RELIABILITY.md', () => {
 		// A row passes only with the expected outcome, no duplicate refresh and no leak.
 		for (const row of rows.filter((r) => r.result === 'pass')) {
 			expect([row.id, row.outcome, row.duplicates, row.leaks]).toEqual([row.id, row.expected, 0, 0]);
+		}
+	});
+});
+
+/** The "Per engine" section: its counts table (by engine) and its case table (id → one cell per engine). */
+function perEngine(): {engines: string[]; counts: Array<Record<string, string>>; cases: Array<{id: string; cells: string[]}>} {
+	const section = doc.slice(doc.indexOf('\n## Per engine'), doc.indexOf('\n## Cases'));
+	const tables = section.split('\n\n').map((block) => block.split('\n').filter((line) => line.startsWith('|'))).filter((rows) => rows.length > 0);
+	const [countRows, caseRows] = tables as [string[], string[]];
+	const header = cells(countRows[0]!);
+	const counts = countRows.slice(2).map((line) => Object.fromEntries(cells(line).map((value, index) => [header[index]!, value])));
+	const engines = cells(caseRows[0]!).slice(1);
+	const cases = caseRows.slice(2).map((line) => {
+		const [id, ...rest] = cells(line);
+		return {id: id!.replace(/`/g, ''), cells: rest};
+	});
+	return {engines, counts, cases};
+}
+
+describe('RELIABILITY.md, per engine', () => {
+	test('lists every browser case for each engine, and each engine\'s counts add up from its column', () => {
+		const {engines, counts, cases} = perEngine();
+		expect(engines).toEqual(['Chromium', 'Firefox', 'WebKitGTK']);
+		expect(cases.map((row) => row.id)).toEqual(rowsOf('e2e').map((row) => row.id));
+		const expected = new Map<string, string>(MATRIX.map((row) => [row.id, describeExpected(row.expected)]));
+		for (const [index, engine] of engines.entries()) {
+			const column = cases.map((row) => {
+				const [outcome, numbers, ...result] = row.cells[index]!.split('; ');
+				const [faults, duplicates, leaks] = [...numbers!.matchAll(/\d+/g)].map((match) => Number(match[0]));
+				return {expected: expected.get(row.id)!, outcome: outcome!, faults: faults!, duplicates: duplicates!, leaks: leaks!, pass: result.join('; ') === 'pass'};
+			});
+			const kept = (row: {expected: string}) => row.expected === 'kept';
+			expect(counts.find((row) => row.engine === engine)).toMatchObject({
+				cases: String(column.length),
+				pass: String(column.filter((row) => row.pass).length),
+				fail: String(column.filter((row) => !row.pass).length),
+				'faults injected': String(column.reduce((total, row) => total + row.faults, 0)),
+				'sessions kept': String(column.filter((row) => kept(row) && row.outcome === 'kept').length),
+				'sessions rightly ended': String(column.filter((row) => !kept(row) && row.outcome === row.expected).length),
+				'wrongful logouts': String(column.filter((row) => kept(row) && row.outcome.includes('ended:')).length),
+				'duplicate refreshes': String(column.reduce((total, row) => total + row.duplicates, 0)),
+				leaks: String(column.reduce((total, row) => total + row.leaks, 0)),
+			});
 		}
 	});
 });

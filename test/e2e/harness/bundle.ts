@@ -1,6 +1,7 @@
 import {basename, dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
+import {buildInitScripts} from './init-scripts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -10,6 +11,8 @@ export type BrowserBundle = {
 	files: Map<string, string>;
 	/** The lazily loaded chunk holding the lease lock (src/tabs/lease-lock.ts, the no-Web-Locks fallback). */
 	leaseLockChunk: string;
+	/** Scripts a page runs before its own code, served as /init/<name>.js (see init-scripts.ts). */
+	initScripts: Map<string, string>;
 };
 
 /**
@@ -45,5 +48,5 @@ export async function buildBrowserBundle(): Promise<BrowserBundle> {
 		throw new Error(`Unexpected bundle layout: ${[...files.keys()].join(', ')}`);
 	}
 
-	return {files, leaseLockChunk};
+	return {files, leaseLockChunk, initScripts: await buildInitScripts()};
 }

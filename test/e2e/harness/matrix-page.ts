@@ -1,12 +1,12 @@
 /**
- * Runs in the page before any page script (an init script, bundled by buildMatrixScript()):
+ * Runs in the page before any page script (the `matrix` init script, see init-scripts.ts):
  * the fault-matrix tests' hooks into a tab, beside `window.harness` (page.ts).
  *
  * - Freezing: BroadcastChannel is wrapped so that a tab can drop every incoming message
  *   while `state.dropMessages` is set: what a frozen tab, a tab in the back/forward cache or
  *   a sleeping laptop misses (CDP's frozen lifecycle state has no effect in headless Chromium).
  * - Quota: IDBObjectStore#put throws QuotaExceededError while `state.quota` is set.
- * - No IndexedDB: with `window.__matrixConfig.noIndexedDB`, `indexedDB` is undefined for the
+ * - No IndexedDB: with `?noIndexedDB=1` in the page URL, `indexedDB` is undefined for the
  *   page (the original stays reachable here, so the leak scan can still read storage).
  * - It records uncaught errors and unhandled rejections, and (after `watch(id)`) every
  *   `warning` and `error` message of a manager, for the leak checks.
@@ -44,7 +44,7 @@ export type StoredRecordView = {
 	sealedText: string;
 };
 
-const config: MatrixConfig = window.__matrixConfig ?? {};
+const config: MatrixConfig = {noIndexedDB: new URLSearchParams(location.search).get('noIndexedDB') === '1'};
 const realIndexedDB = window.indexedDB;
 const state: MatrixState = {dropMessages: false, dropped: 0, quota: false, quotaErrors: 0, messages: [], uncaught: []};
 
@@ -283,7 +283,6 @@ export type MatrixPage = typeof matrix;
 declare global {
 	interface Window {
 		matrix: MatrixPage;
-		__matrixConfig?: MatrixConfig;
 	}
 }
 

@@ -49,7 +49,8 @@ export type TokenResponseJson = {
  * - `POST /oauth/revoke`: RFC 7009; revoking a refresh token revokes its family.
  * - `/api`: 200 for `Authorization: Bearer <valid access token>`, 401 otherwise.
  * - `POST /test/login`: mints a login token response (a new family). Also `login()` in process.
- * - `/` and `/bundle/*`: the test page and the esbuild bundle of token-baton.
+ * - `/` and `/bundle/*`: the test page and the esbuild bundle of token-baton; `/init/*`: the
+ *   scripts the page runs before its own (named in `?init=`, see init-scripts.ts).
  */
 export class TokenServer {
 	readonly events = new EventEmitter();
@@ -183,7 +184,12 @@ export class TokenServer {
 		if (url.pathname === '/oauth/revoke' && method === 'POST') return this.#revoke(request, response);
 		if (url.pathname === '/api') return this.#api(request, response);
 		if (url.pathname === '/test/login' && method === 'POST') return sendJson(response, 200, this.login());
-		if (url.pathname === '/' && method === 'GET') return send(response, 200, 'text/html; charset=utf-8', PAGE_HTML);
+		if (url.pathname === '/' && method === 'GET') return send(response, 200, 'text/html; charset=utf-8', pageHtml(url, this.#bundle.initScripts));
+		if (url.pathname.startsWith('/init/') && method === 'GET') {
+			const text = this.#bundle.initScripts.get(url.pathname.slice('/init/'.length).replace(/\.js$/, ''));
+			return text === undefined ? send(response, 404, 'text/plain', 'not found') : send(response, 200, 'text/javascript; charset=utf-8', text);
+		}
+
 		if (url.pathname.startsWith('/bundle/') && method === 'GET') {
 			const file = url.pathname.slice('/bundle/'.length);
 			const text = this.#bundle.files.get(file);
@@ -283,15 +289,22 @@ export class TokenServer {
 	}
 }
 
-const PAGE_HTML = `<!doctype html>
+/** The test page; the init scripts named in `?init=` run (in order, classic scripts) before the page's module. */
+function pageHtml(url: URL, initScripts: Map<string, string>): string {
+	const names = (url.searchParams.get('init') ?? '').split(',').filter((name) => initScripts.has(name));
+	const scripts = names.map((name) => `<script src="/init/${name}.js"></script>`).join('\n');
+	return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>token-baton e2e</title></head>
+<head><meta charset="utf-8"><title>token-baton e2e</title>
+${scripts}
+</head>
 <body>
 <p>token-baton end-to-end test page</p>
 <script type="module" src="/bundle/page.js"></script>
 </body>
 </html>
 `;
+}
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams | undefined> {
 	const chunks: Buffer[] = [];
