@@ -123,11 +123,14 @@ test('login.logout() ends the session at the server: a following prompt=none log
 	const tab = await interop.openTab();
 	await tab.login();
 	const silentLogin = async () => {
-		// No page of the server's: it answers at once, by redirect (so wait from before the redirect).
-		const back = tab.page.waitForURL((url) => url.origin === demo.pageOrigin && url.searchParams.has('state'));
-		await tab.page.evaluate(() => window.tokenBatonDemo?.login.redirect({params: {prompt: 'none'}}));
-		await back;
-		await tab.initialized();
+		// No page of the server's: it answers at once, by redirect, and the callback page removes
+		// code and state from the URL at once. So mark this document and wait for a new one that
+		// has started: the same in every engine, with no race against the URL.
+		await tab.page.evaluate(() => {
+			Object.assign(window, {leftForLogin: true});
+			void window.tokenBatonDemo?.login.redirect({params: {prompt: 'none'}});
+		});
+		await tab.page.waitForFunction(() => !('leftForLogin' in window) && window.tokenBatonDemo?.initialized === true, null, {timeout: 15_000});
 		return tab.loginOutcome();
 	};
 
