@@ -33,7 +33,7 @@ export async function openFallbackChannel(channelName: string, receive: (data: u
 
 /**
  * Whether IndexedDB opens a database here (it may exist and still fail: storage blocked,
- * some private modes). The probe's upgrade is aborted, so it never creates the database.
+ * some private modes). The probe's upgrade is aborted, so it leaves no database behind.
  */
 async function opensIndexedDb(name: string): Promise<boolean> {
 	return new Promise((resolve) => {
@@ -45,8 +45,12 @@ async function opensIndexedDb(name: string): Promise<boolean> {
 				resolve(true);
 			};
 
-			// Aborted by us: it did open.
-			request.onerror = () => resolve(request.error?.name === 'AbortError');
+			// Aborted by us: it did open. WebKit still lists the aborted database, so delete it too.
+			request.onerror = () => {
+				const opened = request.error?.name === 'AbortError';
+				if (opened) indexedDB.deleteDatabase(name);
+				resolve(opened);
+			};
 		} catch {
 			resolve(false);
 		}
