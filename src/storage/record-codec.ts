@@ -30,7 +30,9 @@ export async function decodeRecord(value: unknown, name: string, store: UseStore
 
 /** The record to store `session` as; `encrypt: false` keeps the refresh token in the clear. */
 export async function encodeRecord(session: StoredSession, name: string, encrypt: boolean, store: UseStore): Promise<StoredRecord> {
-	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null, dpopKey: session.dpopKey};
+	const record: StoredRecord = {format: FORMAT, name, sid: session.sid, n: session.n, refreshExpiresAt: session.refreshExpiresAt ?? null};
+	// Only with DPoP: a record without it keeps the fields it had (no `dpopKey: undefined`).
+	if (session.dpopKey) record.dpopKey = session.dpopKey;
 	if (!encrypt) return {...record, refreshToken: session.refreshToken};
 	return {...record, ...(await seal(await ensureKey(store), session.refreshToken, context(record)))};
 }

@@ -37,6 +37,8 @@ describe('storage', () => {
 		const stored = await get<Record<string, unknown>>('session', storeOf());
 		expect(stored?.iv).toBeInstanceOf(Uint8Array);
 		expect(stored?.data).toBeInstanceOf(ArrayBuffer);
+		// The record's fields, exactly: nothing DPoP-shaped without `dpop` (not even an undefined key).
+		expect(Object.keys(stored!).sort()).toEqual(['data', 'format', 'iv', 'n', 'name', 'refreshExpiresAt', 'sid']);
 		// The key is a non-extractable CryptoKey: its raw bytes cannot be exported by script.
 		const key = await get<CryptoKey>('key', storeOf());
 		expect(key?.extractable).toBe(false);
