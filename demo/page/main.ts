@@ -154,8 +154,13 @@ async function main(): Promise<void> {
 	const showFingerprint = () => {
 		// After the event, outside token-baton's own call stack.
 		setTimeout(() => {
+			// Rejects (DpopError no-key) when another tab's logout removed the key before this
+			// tab heard of it: the sign-out event follows, and the page shows no key.
 			void dpopThumbprint().then((jkt) => {
 				keyThumbprint = jkt;
+				render();
+			}, () => {
+				keyThumbprint = undefined;
 				render();
 			});
 			auth.getAccessToken().then(
