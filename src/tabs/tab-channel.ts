@@ -36,7 +36,7 @@ export function openTabChannel(name: string, tabId: string, onMessage: (message:
 	return openFallbackChannel(channelName, receive, envelope);
 }
 
-/** The storage-backed transport, imported only where there is no native BroadcastChannel. */
+/** The fallback transport (the broadcast-channel package), imported only where there is no native BroadcastChannel. */
 function openFallbackChannel(channelName: string, receive: (data: unknown) => void, envelope: (message: TabMessage) => Envelope): TabChannel {
 	const loading = import('./fallback-channel.js').then((module) => module.openFallbackChannel(channelName, receive, envelope));
 	// Its code may fail to load (offline): tabs then simply do not hear each other.
